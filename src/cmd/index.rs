@@ -1,0 +1,123 @@
+//! `policies index`: build or update the index, with a progress bar and a summary.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::cli::IndexArgs;
+use crate::index::{BuildSummary, IndexConfig, Progress, build_index};
+
+/// A progress bar on stderr, or nothing.
+struct Bar(Option<ProgressBar>);
+
+impl Progress for Bar {
+    fn start(&self, _files: u64, bytes: u64) {
+        if let Some(b) = &self.0 {
+            b.set_length(bytes);
+        }
+    }
+    fn advance(&self, bytes: u64) {
+        if let Some(b) = &self.0 {
+            b.inc(bytes);
+            b.inc_length(0);
+        }
+    }
+    fn finish(&self) {
+        if let Some(b) = &self.0 {
+            b.finish_and_clear();
+        }
+    }
+}
+
+fn progress_bar(quiet: bool) -> Bar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return Bar(None);
+    }
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} indexing [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    Bar(Some(bar))
+}
+
+pub(super) fn config(args: &IndexArgs) -> IndexConfig {
+    let roots = if args.corpus.is_empty() {
+        vec![PathBuf::from(super::DEFAULT_CORPUS)]
+    } else {
+        args.corpus.clone()
+    };
+    IndexConfig {
+        roots,
+        index_dir: args.index.clone(),
+        threads: args.threads.unwrap_or_else(super::default_threads).max(1),
+        memory_mb: args.memory_mb,
+        rebuild: args.rebuild,
+        max_file_bytes: args.max_file_mb.saturating_mul(1024 * 1024),
+        processors_file: args.processors.clone(),
+    }
+}
+
+pub(super) fn run(args: IndexArgs) -> anyhow::Result<u8> {
+    let cfg = config(&args);
+    let summary = build(&cfg, args.quiet)?;
+    if !args.quiet {
+        report(&summary);
+    }
+    Ok(0)
+}
+
+/// Builds with a progress bar; shared with `query`'s build on first use.
+pub(super) fn build(cfg: &IndexConfig, quiet: bool) -> anyhow::Result<BuildSummary> {
+    let bar = progress_bar(quiet);
+    build_index(cfg, &bar).with_context(|| format!("indexing into {}", cfg.index_dir.display()))
+}
+
+/// The summary, on stderr: what was done, what was skipped and why.
+pub(super) fn report(s: &BuildSummary) {
+    for (path, reason) in &s.skipped {
+        eprintln!("policies: skipped {}: {reason}", path.display());
+    }
+    for (path, warning) in &s.warnings {
+        eprintln!("policies: warning: {}: {warning}", path.display());
+    }
+    let secs = s.elapsed.as_secs_f64();
+    let mb = s.bytes_read as f64 / 1e6;
+    eprintln!(
+        "indexed {} files ({} unchanged, {} removed, {} skipped) of {} found: {} sections added, {:.1} MB in {:.2} s ({:.1} MB/s)",
+        s.files_indexed,
+        s.files_unchanged,
+        s.files_removed,
+        s.skipped.len(),
+        s.files_seen,
+        s.sections_added,
+        mb,
+        secs,
+        if secs > 0.0 { mb / secs } else { 0.0 },
+    );
+    let span = s
+        .year_span
+        .map_or("no dates".to_string(), |(a, b)| format!("years {a}–{b}"));
+    eprintln!(
+        "index now holds {} policies, {} sections, {} vendors, {span} ({} policies undated)",
+        s.total_policies, s.total_sections, s.total_vendors, s.undated_policies
+    );
+    if s.no_header > 0 || s.lossy_utf8 > 0 {
+        eprintln!(
+            "{} files without the archive header (vendor from file name, no date); {} with invalid UTF-8 replaced",
+            s.no_header, s.lossy_utf8
+        );
+    }
+    let by_reason = s.skipped_by_reason();
+    if !by_reason.is_empty() {
+        let parts: Vec<String> = by_reason.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        eprintln!("skipped: {}", parts.join(", "));
+    }
+}

@@ -1,0 +1,257 @@
+//! Finding policy files under the corpus roots and reading them, with every file that
+//! cannot be used turned into a [`SkipReason`] instead of an error.
+
+use std::fmt;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use walkdir::WalkDir;
+
+use crate::error::CorpusError;
+
+/// File name endings that hold policies.
+pub const EXTENSIONS: &[&str] = &["md", "txt", "markdown"];
+
+/// One policy file found under a corpus root.
+#[derive(Debug, Clone)]
+pub struct FileEntry {
+    /// The path as walked (root as given, joined with the relative path).
+    pub path: PathBuf,
+    /// The absolute path: the key of the incremental state.
+    pub key: String,
+    /// The root's own name joined with the path below it: what section ids derive from,
+    /// so they do not depend on where the corpus sits on disk.
+    pub id_path: String,
+}
+
+/// Why a file was passed over.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SkipReason {
+    TooLarge { bytes: u64, limit: u64 },
+    Binary { offset: usize },
+    Empty,
+    Unreadable(String),
+    Symlink,
+    WalkError(String),
+}
+
+impl SkipReason {
+    /// A short stable name, for summaries.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SkipReason::TooLarge { .. } => "too large",
+            SkipReason::Binary { .. } => "binary (NUL bytes)",
+            SkipReason::Empty => "empty",
+            SkipReason::Unreadable(_) => "unreadable",
+            SkipReason::Symlink => "symlink not followed",
+            SkipReason::WalkError(_) => "walk error",
+        }
+    }
+}
+
+impl fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SkipReason::TooLarge { bytes, limit } => {
+                write!(
+                    f,
+                    "too large ({bytes} bytes, limit {limit}; see --max-file-mb)"
+                )
+            }
+            SkipReason::Binary { offset } => write!(f, "binary file (NUL byte at offset {offset})"),
+            SkipReason::Empty => write!(f, "empty or white space only"),
+            SkipReason::Unreadable(e) => write!(f, "unreadable: {e}"),
+            SkipReason::Symlink => write!(f, "symbolic link, not followed"),
+            SkipReason::WalkError(e) => write!(f, "cannot walk: {e}"),
+        }
+    }
+}
+
+/// Walks the roots (directories recursively, or single files), without following
+/// symbolic links. Files are returned sorted by path; what cannot be walked is returned
+/// as skips. A root that does not exist is an error.
+pub fn walk_roots(
+    roots: &[PathBuf],
+) -> Result<(Vec<FileEntry>, Vec<(PathBuf, SkipReason)>), CorpusError> {
+    let mut files = Vec::new();
+    let mut skips = Vec::new();
+    for root in roots {
+        let meta = std::fs::metadata(root).map_err(|source| CorpusError::Root {
+            path: root.clone(),
+            source,
+        })?;
+        let abs_root = std::path::absolute(root).unwrap_or_else(|_| root.clone());
+        let root_name = abs_root
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let id_base = if meta.is_file() {
+            String::new()
+        } else {
+            root_name
+        };
+        for entry in WalkDir::new(root).follow_links(false).sort_by_file_name() {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(err) => {
+                    let path = err
+                        .path()
+                        .map(Path::to_path_buf)
+                        .unwrap_or_else(|| root.clone());
+                    skips.push((path, SkipReason::WalkError(err.to_string())));
+                    continue;
+                }
+            };
+            let ft = entry.file_type();
+            if ft.is_dir() {
+                continue;
+            }
+            if !has_policy_extension(entry.path()) {
+                continue;
+            }
+            if ft.is_symlink() {
+                skips.push((entry.path().to_path_buf(), SkipReason::Symlink));
+                continue;
+            }
+            if !ft.is_file() {
+                continue;
+            }
+            let rel = entry
+                .path()
+                .strip_prefix(root)
+                .unwrap_or(entry.path())
+                .to_string_lossy()
+                .replace('\\', "/");
+            let id_path = match (id_base.is_empty(), rel.is_empty()) {
+                (_, true) => entry.file_name().to_string_lossy().into_owned(),
+                (true, false) => rel,
+                (false, false) => format!("{id_base}/{rel}"),
+            };
+            let key = abs_root
+                .join(entry.path().strip_prefix(root).unwrap_or(Path::new("")))
+                .to_string_lossy()
+                .into_owned();
+            files.push(FileEntry {
+                path: entry.path().to_path_buf(),
+                key,
+                id_path,
+            });
+        }
+    }
+    files.sort_by(|a, b| a.key.cmp(&b.key));
+    files.dedup_by(|a, b| a.key == b.key);
+    Ok((files, skips))
+}
+
+fn has_policy_extension(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| EXTENSIONS.iter().any(|x| e.eq_ignore_ascii_case(x)))
+}
+
+/// A file's text, ready to parse.
+#[derive(Debug)]
+pub struct LoadedFile {
+    pub text: String,
+    pub bytes: u64,
+    /// 64-bit content hash (xxh3) of the raw bytes.
+    pub hash: u64,
+    /// Whether invalid UTF-8 was replaced.
+    pub lossy: bool,
+}
+
+/// Reads one file, refusing files over `max_bytes`, binaries and empty files.
+pub fn load_file(path: &Path, max_bytes: u64) -> Result<LoadedFile, SkipReason> {
+    let file = std::fs::File::open(path).map_err(|e| SkipReason::Unreadable(e.to_string()))?;
+    let len = file
+        .metadata()
+        .map_err(|e| SkipReason::Unreadable(e.to_string()))?
+        .len();
+    if len > max_bytes {
+        return Err(SkipReason::TooLarge {
+            bytes: len,
+            limit: max_bytes,
+        });
+    }
+    let mut bytes = Vec::with_capacity(len as usize);
+    // Read one byte past the limit, in case the file grew since its metadata was read.
+    file.take(max_bytes + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| SkipReason::Unreadable(e.to_string()))?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(SkipReason::TooLarge {
+            bytes: bytes.len() as u64,
+            limit: max_bytes,
+        });
+    }
+    if let Some(offset) = memchr_nul(&bytes) {
+        return Err(SkipReason::Binary { offset });
+    }
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(SkipReason::Empty);
+    }
+    let hash = xxhash_rust::xxh3::xxh3_64(&bytes);
+    let n = bytes.len() as u64;
+    let (text, lossy) = match String::from_utf8(bytes) {
+        Ok(s) => (s, false),
+        Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), true),
+    };
+    Ok(LoadedFile {
+        text,
+        bytes: n,
+        hash,
+        lossy,
+    })
+}
+
+fn memchr_nul(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|&b| b == 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn load_rejects_binary_empty_and_large() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.md");
+        std::fs::write(&p, b"abc\0def").unwrap();
+        assert_eq!(
+            load_file(&p, 100).unwrap_err(),
+            SkipReason::Binary { offset: 3 }
+        );
+        std::fs::write(&p, b" \n\t ").unwrap();
+        assert_eq!(load_file(&p, 100).unwrap_err(), SkipReason::Empty);
+        std::fs::write(&p, b"0123456789").unwrap();
+        assert!(matches!(
+            load_file(&p, 5).unwrap_err(),
+            SkipReason::TooLarge {
+                bytes: 10,
+                limit: 5
+            }
+        ));
+        std::fs::write(&p, b"caf\xe9 ok").unwrap();
+        let f = load_file(&p, 100).unwrap();
+        assert!(f.lossy);
+        assert_eq!(f.text, "caf\u{fffd} ok");
+    }
+
+    #[test]
+    fn walk_filters_extensions_and_skips_symlinks() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("corp");
+        std::fs::create_dir_all(root.join("sub")).unwrap();
+        std::fs::write(root.join("a.md"), "x").unwrap();
+        std::fs::write(root.join("sub/b.TXT"), "x").unwrap();
+        std::fs::write(root.join("c.pdf"), "x").unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(root.join("a.md"), root.join("link.md")).unwrap();
+        let (files, skips) = walk_roots(&[root.clone()]).unwrap();
+        let ids: Vec<_> = files.iter().map(|f| f.id_path.as_str()).collect();
+        assert_eq!(ids, ["corp/a.md", "corp/sub/b.TXT"]);
+        #[cfg(unix)]
+        assert_eq!(skips[0].1, SkipReason::Symlink);
+        assert!(walk_roots(&[dir.path().join("missing")]).is_err());
+    }
+}

@@ -1,0 +1,75 @@
+//! Errors of the library, one enum per stage, so callers can branch on what went wrong.
+
+use std::path::PathBuf;
+
+/// Errors reading corpus material (files, processor tables).
+#[derive(Debug, thiserror::Error)]
+pub enum CorpusError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}: {message}")]
+    ProcessorFile {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    #[error("corpus path {path} does not exist or is not readable: {source}")]
+    Root {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Errors opening, building or reading an index.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("no index at {path}; build one with `policies index --index {path}`")]
+    Missing { path: PathBuf },
+    #[error(
+        "the index at {path} has schema version {found}, this program needs version {expected}; \
+         run `policies index --rebuild --index {path}`"
+    )]
+    SchemaVersion {
+        path: PathBuf,
+        found: String,
+        expected: u32,
+    },
+    #[error(
+        "the index at {path} is damaged or not a policies index ({reason}); \
+         run `policies index --rebuild --index {path}`"
+    )]
+    Damaged { path: PathBuf, reason: String },
+    #[error("the index at {path} is locked by another `policies index` run")]
+    Locked { path: PathBuf },
+    #[error(transparent)]
+    Corpus(#[from] CorpusError),
+    #[error("index error: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Errors turning user input into a search.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("bad query {query:?}: {message}")]
+    BadQuery { query: String, message: String },
+    #[error("bad {argument}: {message}")]
+    BadArgument {
+        argument: &'static str,
+        message: String,
+    },
+    #[error(transparent)]
+    Index(#[from] IndexError),
+    #[error("search error: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+}

@@ -1,0 +1,435 @@
+//! Building and updating the index: walk the corpus, read and parse files in parallel
+//! with rayon, and feed one tantivy `IndexWriter` (which runs its own indexing threads).
+//! Incremental by default: the (path, hash) state is read back from the index itself.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+use tantivy::schema::Term;
+use tantivy::{Index, IndexWriter, TantivyDocument};
+
+use super::schema::{Fields, build_schema, register_tokenizers};
+use super::{IndexInfo, PolicyIndex, SCHEMA_VERSION, count_str_values, file_state, now_rfc3339};
+use crate::corpus::{
+    FileEntry, Policy, ProcessorMatcher, SkipReason, load_file, parse_policy, walk_roots,
+};
+use crate::error::IndexError;
+
+/// Everything `build_index` needs, resolved from the command line.
+#[derive(Debug, Clone)]
+pub struct IndexConfig {
+    pub roots: Vec<PathBuf>,
+    pub index_dir: PathBuf,
+    /// Threads for parsing and for the writer.
+    pub threads: usize,
+    /// The writer's total memory budget.
+    pub memory_mb: usize,
+    pub rebuild: bool,
+    pub max_file_bytes: u64,
+    pub processors_file: Option<PathBuf>,
+}
+
+/// Reports progress; implemented by the command layer (a progress bar, or nothing).
+pub trait Progress: Sync {
+    fn start(&self, files: u64, bytes: u64);
+    fn advance(&self, bytes: u64);
+    fn finish(&self);
+}
+
+/// What a build did and what the index holds afterwards.
+#[derive(Debug, Default, Clone)]
+pub struct BuildSummary {
+    pub files_seen: u64,
+    pub files_indexed: u64,
+    pub files_unchanged: u64,
+    pub files_removed: u64,
+    pub sections_added: u64,
+    pub bytes_read: u64,
+    /// Files whose invalid UTF-8 was replaced.
+    pub lossy_utf8: u64,
+    /// Files without the Princeton-Leuven header line.
+    pub no_header: u64,
+    pub skipped: Vec<(PathBuf, SkipReason)>,
+    /// Files indexed with a problem worth telling (an impossible date, …).
+    pub warnings: Vec<(PathBuf, String)>,
+    pub elapsed: Duration,
+    pub total_policies: u64,
+    pub total_sections: u64,
+    pub total_vendors: u64,
+    pub undated_policies: u64,
+    pub year_span: Option<(u64, u64)>,
+}
+
+impl BuildSummary {
+    /// Skipped files counted by reason, in a stable order.
+    pub fn skipped_by_reason(&self) -> BTreeMap<&'static str, u64> {
+        let mut out = BTreeMap::new();
+        for (_, r) in &self.skipped {
+            *out.entry(r.kind()).or_insert(0) += 1;
+        }
+        out
+    }
+}
+
+/// Builds or updates the index at `cfg.index_dir` from `cfg.roots`.
+pub fn build_index(cfg: &IndexConfig, progress: &dyn Progress) -> Result<BuildSummary, IndexError> {
+    let started = Instant::now();
+    let matcher = match &cfg.processors_file {
+        Some(p) => ProcessorMatcher::with_file(p)?,
+        None => ProcessorMatcher::builtin(),
+    };
+    let (files, walk_skips) = walk_roots(&cfg.roots)?;
+    let (index, fields, previous_roots) = open_or_create(cfg)?;
+
+    let per_thread_floor = 16;
+    if cfg.memory_mb < per_thread_floor * cfg.threads {
+        return Err(IndexError::Io {
+            context: format!(
+                "--memory-mb {} is too small for {} threads",
+                cfg.memory_mb, cfg.threads
+            ),
+            source: std::io::Error::other(format!(
+                "need at least {} MB ({per_thread_floor} MB per thread)",
+                per_thread_floor * cfg.threads
+            )),
+        });
+    }
+    let mut writer: IndexWriter<TantivyDocument> = index
+        .writer_with_num_threads(cfg.threads, cfg.memory_mb * 1024 * 1024)
+        .map_err(|e| match e {
+            tantivy::TantivyError::LockFailure(..) => IndexError::Locked {
+                path: cfg.index_dir.clone(),
+            },
+            other => IndexError::Tantivy(other),
+        })?;
+    if cfg.rebuild {
+        writer.delete_all_documents()?;
+    }
+
+    let state = if cfg.rebuild {
+        HashMap::new()
+    } else {
+        let reader = index.reader()?;
+        file_state(&reader.searcher())?
+    };
+
+    let mut summary = BuildSummary {
+        files_seen: files.len() as u64,
+        skipped: walk_skips,
+        ..Default::default()
+    };
+
+    // Records of files that are gone: under a root of this run, or no longer on disk.
+    let walked: BTreeSet<&str> = files.iter().map(|f| f.key.as_str()).collect();
+    let abs_roots: Vec<PathBuf> = cfg
+        .roots
+        .iter()
+        .map(|r| std::path::absolute(r).unwrap_or_else(|_| r.clone()))
+        .collect();
+    for key in state.keys() {
+        if walked.contains(key.as_str()) {
+            continue;
+        }
+        let under_root = abs_roots.iter().any(|r| Path::new(key).starts_with(r));
+        if under_root || !Path::new(key).exists() {
+            writer.delete_term(Term::from_field_text(fields.path, key));
+            summary.files_removed += 1;
+        }
+    }
+
+    let total_bytes: u64 = files
+        .iter()
+        .map(|f| std::fs::metadata(&f.path).map(|m| m.len()).unwrap_or(0))
+        .sum();
+    progress.start(files.len() as u64, total_bytes);
+
+    let counters = Counters::default();
+    let skipped = Mutex::new(Vec::new());
+    let warnings = Mutex::new(Vec::new());
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(cfg.threads)
+        .build()
+        .map_err(|e| IndexError::Io {
+            context: "cannot start parsing threads".to_string(),
+            source: std::io::Error::other(e),
+        })?;
+    let add_error: Mutex<Option<tantivy::TantivyError>> = Mutex::new(None);
+    pool.install(|| {
+        files.par_iter().for_each(|entry| {
+            let outcome = index_one(entry, cfg, &state, &matcher, &fields, &writer, &counters);
+            match outcome {
+                Ok(Outcome::Indexed { warning }) => {
+                    if let Some(w) = warning {
+                        lock(&warnings).push((entry.path.clone(), w));
+                    }
+                }
+                Ok(Outcome::Unchanged) => {}
+                Ok(Outcome::Skipped(reason)) => lock(&skipped).push((entry.path.clone(), reason)),
+                Err(e) => {
+                    lock(&add_error).get_or_insert(e);
+                }
+            }
+            progress.advance(std::fs::metadata(&entry.path).map(|m| m.len()).unwrap_or(0));
+        });
+    });
+    progress.finish();
+    if let Some(e) = lock(&add_error).take() {
+        return Err(e.into());
+    }
+
+    let mut roots: BTreeSet<String> = previous_roots.into_iter().collect();
+    roots.extend(abs_roots.iter().map(|r| r.to_string_lossy().into_owned()));
+    let info = IndexInfo {
+        schema_version: SCHEMA_VERSION,
+        built_at: now_rfc3339(),
+        roots: roots.into_iter().collect(),
+    };
+    let payload = serde_json::to_string(&info).map_err(|e| IndexError::Io {
+        context: "cannot write index metadata".to_string(),
+        source: std::io::Error::other(e),
+    })?;
+    let mut prepared = writer.prepare_commit()?;
+    prepared.set_payload(&payload);
+    prepared.commit()?;
+    writer.wait_merging_threads()?;
+
+    summary.files_indexed = counters.indexed.load(Ordering::Relaxed);
+    summary.files_unchanged = counters.unchanged.load(Ordering::Relaxed);
+    summary.sections_added = counters.sections.load(Ordering::Relaxed);
+    summary.bytes_read = counters.bytes.load(Ordering::Relaxed);
+    summary.lossy_utf8 = counters.lossy.load(Ordering::Relaxed);
+    summary.no_header = counters.no_header.load(Ordering::Relaxed);
+    let mut skipped = skipped.into_inner().unwrap_or_else(|e| e.into_inner());
+    summary.skipped.append(&mut skipped);
+    summary.skipped.sort();
+    summary.warnings = warnings.into_inner().unwrap_or_else(|e| e.into_inner());
+    summary.warnings.sort();
+
+    let opened = PolicyIndex::open(&cfg.index_dir)?;
+    let searcher = opened.reader()?.searcher();
+    fill_totals(&mut summary, &searcher)?;
+    summary.elapsed = started.elapsed();
+    Ok(summary)
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[derive(Default)]
+struct Counters {
+    indexed: AtomicU64,
+    unchanged: AtomicU64,
+    sections: AtomicU64,
+    bytes: AtomicU64,
+    lossy: AtomicU64,
+    no_header: AtomicU64,
+}
+
+enum Outcome {
+    Indexed { warning: Option<String> },
+    Unchanged,
+    Skipped(SkipReason),
+}
+
+fn index_one(
+    entry: &FileEntry,
+    cfg: &IndexConfig,
+    state: &HashMap<String, u64>,
+    matcher: &ProcessorMatcher,
+    fields: &Fields,
+    writer: &IndexWriter<TantivyDocument>,
+    counters: &Counters,
+) -> tantivy::Result<Outcome> {
+    let loaded = match load_file(&entry.path, cfg.max_file_bytes) {
+        Ok(l) => l,
+        Err(reason) => return Ok(Outcome::Skipped(reason)),
+    };
+    counters.bytes.fetch_add(loaded.bytes, Ordering::Relaxed);
+    let previous = state.get(&entry.key);
+    if previous == Some(&loaded.hash) {
+        counters.unchanged.fetch_add(1, Ordering::Relaxed);
+        return Ok(Outcome::Unchanged);
+    }
+    if previous.is_some() {
+        writer.delete_term(Term::from_field_text(fields.path, &entry.key));
+    }
+    let fallback = fallback_vendor(&entry.path);
+    let policy = parse_policy(&loaded.text, &fallback, matcher);
+    if loaded.lossy {
+        counters.lossy.fetch_add(1, Ordering::Relaxed);
+    }
+    if !policy.has_header {
+        counters.no_header.fetch_add(1, Ordering::Relaxed);
+    }
+    let policy_id = policy_id(&entry.id_path);
+    for doc in policy_docs(fields, entry, loaded.hash, &policy_id, &policy) {
+        writer.add_document(doc)?;
+    }
+    counters
+        .sections
+        .fetch_add(policy.sections.len() as u64, Ordering::Relaxed);
+    counters.indexed.fetch_add(1, Ordering::Relaxed);
+    let mut warning = policy.warnings.join("; ");
+    if loaded.lossy {
+        if !warning.is_empty() {
+            warning.push_str("; ");
+        }
+        warning.push_str("invalid UTF-8 replaced");
+    }
+    Ok(Outcome::Indexed {
+        warning: (!warning.is_empty()).then_some(warning),
+    })
+}
+
+/// The vendor for a file without a header: its name without the policy extension.
+fn fallback_vendor(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    for ext in crate::corpus::walk::EXTENSIONS {
+        let suffix = format!(".{ext}");
+        if name.len() > suffix.len() && name.to_lowercase().ends_with(&suffix) {
+            return name[..name.len() - suffix.len()].to_string();
+        }
+    }
+    name
+}
+
+/// A policy's stable id: 12 hex digits of the hash of its path below the corpus root.
+pub fn policy_id(id_path: &str) -> String {
+    format!(
+        "{:012x}",
+        xxhash_rust::xxh3::xxh3_64(id_path.as_bytes()) >> 16
+    )
+}
+
+fn policy_docs(
+    f: &Fields,
+    entry: &FileEntry,
+    hash: u64,
+    policy_id: &str,
+    policy: &Policy,
+) -> Vec<TantivyDocument> {
+    policy
+        .sections
+        .iter()
+        .map(|s| {
+            let mut d = TantivyDocument::new();
+            d.add_text(f.id, format!("{policy_id}-{}", s.ordinal));
+            d.add_text(f.policy_id, policy_id);
+            d.add_text(f.vendor, &policy.vendor);
+            if let (Some(date), Some(year)) = (&policy.date, policy.year) {
+                d.add_text(f.date, date);
+                d.add_u64(f.year, u64::from(year));
+            }
+            if let Some(t) = &policy.title {
+                d.add_text(f.title, t);
+            }
+            d.add_text(f.heading, &s.heading);
+            for h in &s.heading_path {
+                d.add_text(f.heading_path, h);
+            }
+            d.add_u64(f.level, u64::from(s.level));
+            d.add_u64(f.ordinal, u64::from(s.ordinal));
+            d.add_u64(f.part, u64::from(s.part));
+            d.add_text(f.body, &s.body);
+            for p in &policy.processors {
+                d.add_text(f.processor, p);
+            }
+            for p in &s.processors {
+                d.add_text(f.section_processor, p);
+            }
+            if let Some(u) = &policy.url {
+                d.add_text(f.url, u);
+            }
+            if let Some(u) = &policy.source_url {
+                d.add_text(f.source_url, u);
+            }
+            d.add_text(f.path, &entry.key);
+            d.add_u64(f.file_hash, hash);
+            d
+        })
+        .collect()
+}
+
+/// Opens the index for writing, or creates it. `--rebuild` on an existing directory
+/// only proceeds when that directory is an index (or empty), never on other data.
+fn open_or_create(cfg: &IndexConfig) -> Result<(Index, Fields, Vec<String>), IndexError> {
+    let dir = &cfg.index_dir;
+    let io = |context: String| move |source: std::io::Error| IndexError::Io { context, source };
+    let has_meta = dir.join("meta.json").is_file();
+    if has_meta && !cfg.rebuild {
+        let opened = PolicyIndex::open(dir)?;
+        return Ok((opened.index, opened.fields, opened.info.roots));
+    }
+    if dir.exists() {
+        if !has_meta && !super::is_empty_dir(dir) {
+            return Err(IndexError::Damaged {
+                path: dir.clone(),
+                reason: "the directory is not empty and holds no index; refusing to write there"
+                    .to_string(),
+            });
+        }
+    }
+    if has_meta {
+        // --rebuild on an index: reuse the directory if the schema matches, so the
+        // writer's lock protects a concurrent run; otherwise start from scratch.
+        if let Ok(opened) = PolicyIndex::open(dir) {
+            return Ok((opened.index, opened.fields, Vec::new()));
+        }
+        for entry in std::fs::read_dir(dir).map_err(io(format!("cannot read {}", dir.display())))? {
+            let entry = entry.map_err(io(format!("cannot read {}", dir.display())))?;
+            let p = entry.path();
+            let removed = if p.is_dir() {
+                std::fs::remove_dir_all(&p)
+            } else {
+                std::fs::remove_file(&p)
+            };
+            removed.map_err(io(format!("cannot remove {}", p.display())))?;
+        }
+    }
+    std::fs::create_dir_all(dir).map_err(io(format!("cannot create {}", dir.display())))?;
+    let (schema, fields) = build_schema();
+    let index = Index::create_in_dir(dir, schema)?;
+    register_tokenizers(&index);
+    Ok((index, fields, Vec::new()))
+}
+
+fn fill_totals(summary: &mut BuildSummary, searcher: &tantivy::Searcher) -> Result<(), IndexError> {
+    summary.total_sections = searcher.num_docs();
+    summary.total_policies = count_str_values(searcher, "policy_id")?.len() as u64;
+    summary.total_vendors = count_str_values(searcher, "vendor")?.len() as u64;
+    let mut dated = BTreeSet::new();
+    let (mut lo, mut hi) = (u64::MAX, 0u64);
+    for segment in searcher.segment_readers() {
+        let years = segment.fast_fields().u64("year")?;
+        let Some(pids) = segment.fast_fields().str("policy_id")? else {
+            continue;
+        };
+        let mut buf = String::new();
+        for doc in 0..segment.max_doc() {
+            if segment.alive_bitset().is_some_and(|a| !a.is_alive(doc)) {
+                continue;
+            }
+            if let Some(y) = years.first(doc) {
+                lo = lo.min(y);
+                hi = hi.max(y);
+                if let Some(ord) = pids.term_ords(doc).next() {
+                    buf.clear();
+                    pids.ord_to_str(ord, &mut buf)
+                        .map_err(tantivy::TantivyError::from)?;
+                    dated.insert(buf.clone());
+                }
+            }
+        }
+    }
+    summary.undated_policies = summary.total_policies - dated.len() as u64;
+    summary.year_span = (lo <= hi).then_some((lo, hi));
+    Ok(())
+}

@@ -1,0 +1,182 @@
+//! The index stage: the schema, building and updating the index from the corpus, and
+//! opening it again with its metadata checked.
+
+pub mod build;
+pub mod schema;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use tantivy::{Index, IndexReader, ReloadPolicy, Searcher};
+
+use crate::error::IndexError;
+pub use build::{BuildSummary, IndexConfig, Progress, build_index};
+pub use schema::{Fields, SCHEMA_VERSION};
+
+/// What the index records about itself, committed atomically with the records (as the
+/// tantivy commit payload).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct IndexInfo {
+    pub schema_version: u32,
+    /// UTC, RFC 3339.
+    pub built_at: String,
+    /// Absolute corpus roots this index was built from.
+    pub roots: Vec<String>,
+}
+
+/// An opened index with its fields and metadata.
+pub struct PolicyIndex {
+    pub index: Index,
+    pub fields: Fields,
+    pub path: PathBuf,
+    pub info: IndexInfo,
+}
+
+impl PolicyIndex {
+    /// Opens an existing index, checking that it is a policies index of this schema version.
+    pub fn open(path: &Path) -> Result<PolicyIndex, IndexError> {
+        let damaged = |reason: String| IndexError::Damaged {
+            path: path.to_path_buf(),
+            reason,
+        };
+        if !path.join("meta.json").is_file() {
+            return Err(if is_empty_dir(path) {
+                IndexError::Missing {
+                    path: path.to_path_buf(),
+                }
+            } else {
+                damaged("no meta.json: not an index directory".to_string())
+            });
+        }
+        let index = Index::open_in_dir(path).map_err(|e| damaged(e.to_string()))?;
+        let metas = index.load_metas().map_err(|e| damaged(e.to_string()))?;
+        let info: IndexInfo = match metas.payload.as_deref().map(serde_json::from_str) {
+            Some(Ok(info)) => info,
+            Some(Err(e)) => return Err(damaged(format!("unreadable index metadata: {e}"))),
+            None => return Err(damaged("no policies metadata in meta.json".to_string())),
+        };
+        if info.schema_version != SCHEMA_VERSION {
+            return Err(IndexError::SchemaVersion {
+                path: path.to_path_buf(),
+                found: info.schema_version.to_string(),
+                expected: SCHEMA_VERSION,
+            });
+        }
+        let fields = schema::fields_of(&index.schema()).map_err(damaged)?;
+        schema::register_tokenizers(&index);
+        Ok(PolicyIndex {
+            index,
+            fields,
+            path: path.to_path_buf(),
+            info,
+        })
+    }
+
+    /// A reader on the last commit.
+    pub fn reader(&self) -> Result<IndexReader, IndexError> {
+        self.index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(|e| IndexError::Damaged {
+                path: self.path.clone(),
+                reason: e.to_string(),
+            })
+    }
+}
+
+/// True when `dir` is missing or holds nothing but a `.gitkeep` placeholder.
+pub(crate) fn is_empty_dir(dir: &Path) -> bool {
+    std::fs::read_dir(dir).map_or(true, |entries| {
+        entries
+            .filter_map(Result::ok)
+            .all(|e| e.file_name() == ".gitkeep")
+    })
+}
+
+/// For each value of a string fast field, how many live documents carry it.
+pub fn count_str_values(
+    searcher: &Searcher,
+    field: &str,
+) -> tantivy::Result<BTreeMap<String, u64>> {
+    let mut out = BTreeMap::new();
+    let mut buf = String::new();
+    for segment in searcher.segment_readers() {
+        let Some(column) = segment.fast_fields().str(field)? else {
+            continue;
+        };
+        let mut counts = vec![0u64; column.num_terms()];
+        let alive = segment.alive_bitset();
+        for doc in 0..segment.max_doc() {
+            if alive.is_some_and(|a| !a.is_alive(doc)) {
+                continue;
+            }
+            for ord in column.term_ords(doc) {
+                counts[ord as usize] += 1;
+            }
+        }
+        for (ord, n) in counts.into_iter().enumerate() {
+            if n > 0 {
+                buf.clear();
+                column.ord_to_str(ord as u64, &mut buf)?;
+                *out.entry(buf.clone()).or_insert(0) += n;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The incremental state: file key (absolute path) → content hash, read from the index.
+pub fn file_state(searcher: &Searcher) -> tantivy::Result<HashMap<String, u64>> {
+    let mut out = HashMap::new();
+    let mut buf = String::new();
+    for segment in searcher.segment_readers() {
+        let Some(paths) = segment.fast_fields().str("path")? else {
+            continue;
+        };
+        let hashes = segment.fast_fields().u64("file_hash")?;
+        let alive = segment.alive_bitset();
+        let mut seen = vec![false; paths.num_terms()];
+        for doc in 0..segment.max_doc() {
+            if alive.is_some_and(|a| !a.is_alive(doc)) {
+                continue;
+            }
+            for ord in paths.term_ords(doc) {
+                if !std::mem::replace(&mut seen[ord as usize], true) {
+                    buf.clear();
+                    paths.ord_to_str(ord, &mut buf)?;
+                    if let Some(h) = hashes.first(doc) {
+                        out.insert(buf.clone(), h);
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The current time as RFC 3339 UTC, without a date crate.
+pub fn now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}

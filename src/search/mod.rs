@@ -1,0 +1,416 @@
+//! The search stage: turn the user's query and filters into a tantivy query, collect the
+//! ranked hits (optionally at most K per vendor) and build their snippets.
+
+pub mod snippet;
+
+use std::collections::HashMap;
+use std::ops::Bound;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
+
+use crate::corpus::ProcessorMatcher;
+use crate::error::SearchError;
+use crate::index::{Fields, PolicyIndex};
+pub use snippet::{Patterns, Snippet, make_snippet};
+
+/// Longest query accepted, in bytes.
+pub const MAX_QUERY_BYTES: usize = 64 * 1024;
+/// Deepest parenthesis nesting accepted.
+pub const MAX_QUERY_DEPTH: usize = 64;
+
+/// A search, resolved from the command line.
+#[derive(Debug, Clone)]
+pub struct QueryConfig {
+    pub query: String,
+    pub limit: usize,
+    pub offset: usize,
+    pub vendors: Vec<String>,
+    pub year: Option<u64>,
+    /// Inclusive lower bound, `YYYY-MM-DD`.
+    pub since: Option<String>,
+    /// Inclusive upper bound, `YYYY-MM-DD`.
+    pub until: Option<String>,
+    pub processors: Vec<String>,
+    pub per_vendor: Option<usize>,
+    pub snippet_chars: usize,
+    /// Only count; no hits, no snippets.
+    pub count_only: bool,
+}
+
+/// One ranked section.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Hit {
+    pub rank: usize,
+    pub score: f32,
+    pub id: String,
+    pub policy_id: String,
+    pub vendor: String,
+    pub date: Option<String>,
+    pub year: Option<u64>,
+    pub title: Option<String>,
+    pub heading: String,
+    pub heading_path: Vec<String>,
+    pub part: u64,
+    pub processors: Vec<String>,
+    pub section_processors: Vec<String>,
+    pub snippet: Snippet,
+    pub url: Option<String>,
+    pub source_url: Option<String>,
+    pub path: String,
+}
+
+/// The answer to a search.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SearchResult {
+    pub query: String,
+    /// Sections matching the query and filters (before paging and --per-vendor).
+    pub total_hits: u64,
+    pub took_ms: u64,
+    pub hits: Vec<Hit>,
+}
+
+/// Parses the query and adds the filters: the one place that knows the query language.
+pub fn build_query(idx: &PolicyIndex, cfg: &QueryConfig) -> Result<Box<dyn Query>, SearchError> {
+    let f = &idx.fields;
+    check_query_shape(&cfg.query)?;
+    let mut parser = QueryParser::for_index(&idx.index, vec![f.heading, f.body]);
+    parser.set_field_boost(f.heading, 2.0);
+    parser.set_conjunction_by_default();
+    let user = if cfg.query.trim().is_empty() || cfg.query.trim() == "*" {
+        Box::new(tantivy::query::AllQuery) as Box<dyn Query>
+    } else {
+        parser
+            .parse_query(&cfg.query)
+            .map_err(|e| SearchError::BadQuery {
+                query: cfg.query.clone(),
+                message: describe_parse_error(&e),
+            })?
+    };
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, user)];
+    if !cfg.vendors.is_empty() {
+        let terms = cfg
+            .vendors
+            .iter()
+            .map(|v| Term::from_field_text(f.vendor, &v.to_lowercase()))
+            .collect();
+        clauses.push((
+            Occur::Must,
+            Box::new(BooleanQuery::new_multiterms_query(terms)),
+        ));
+    }
+    if !cfg.processors.is_empty() {
+        let matcher = ProcessorMatcher::builtin();
+        let terms = cfg
+            .processors
+            .iter()
+            .map(|p| {
+                let name = matcher.canonical_name(p).unwrap_or(p);
+                Term::from_field_text(f.processor, &name.to_lowercase())
+            })
+            .collect();
+        clauses.push((
+            Occur::Must,
+            Box::new(BooleanQuery::new_multiterms_query(terms)),
+        ));
+    }
+    if let Some(y) = cfg.year {
+        clauses.push((
+            Occur::Must,
+            Box::new(TermQuery::new(
+                Term::from_field_u64(f.year, y),
+                IndexRecordOption::Basic,
+            )),
+        ));
+    }
+    if cfg.since.is_some() || cfg.until.is_some() {
+        let bound = |d: &Option<String>| match d {
+            Some(d) => Bound::Included(Term::from_field_text(f.date, d)),
+            None => Bound::Unbounded,
+        };
+        clauses.push((
+            Occur::Must,
+            Box::new(RangeQuery::new(bound(&cfg.since), bound(&cfg.until))),
+        ));
+    }
+    Ok(if clauses.len() == 1 {
+        clauses.pop().map(|c| c.1).expect("one clause")
+    } else {
+        Box::new(BooleanQuery::new(clauses))
+    })
+}
+
+/// Refuses queries that are too long or too deeply nested for the parser's recursion.
+fn check_query_shape(query: &str) -> Result<(), SearchError> {
+    let bad = |message: String| SearchError::BadQuery {
+        query: if query.len() > 80 {
+            format!("{}…", &query[..query.floor_char_boundary(80)])
+        } else {
+            query.to_string()
+        },
+        message,
+    };
+    if query.len() > MAX_QUERY_BYTES {
+        return Err(bad(format!(
+            "the query is {} bytes long; the limit is {MAX_QUERY_BYTES}",
+            query.len()
+        )));
+    }
+    let (mut depth, mut max) = (0usize, 0usize);
+    for c in query.chars() {
+        match c {
+            '(' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            ')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    if max > MAX_QUERY_DEPTH {
+        return Err(bad(format!(
+            "parentheses nest {max} deep; the limit is {MAX_QUERY_DEPTH}"
+        )));
+    }
+    Ok(())
+}
+
+fn describe_parse_error(e: &tantivy::query::QueryParserError) -> String {
+    use tantivy::query::QueryParserError as E;
+    match e {
+        E::SyntaxError(s) => format!(
+            "syntax error ({s}); quote phrases (\"credit card\"), balance parentheses and \
+             brackets, and write ranges as year:[2010 TO 2015]"
+        ),
+        E::FieldDoesNotExist(name) => format!(
+            "unknown field {name:?}; fields are vendor, date, year, processor, heading, title, body"
+        ),
+        E::FieldNotIndexed(name) => format!("field {name:?} cannot be searched"),
+        other => other.to_string(),
+    }
+}
+
+/// Runs a search: total count, ranked hits (paged, capped per vendor) and snippets.
+pub fn search(
+    idx: &PolicyIndex,
+    searcher: &Searcher,
+    cfg: &QueryConfig,
+) -> Result<SearchResult, SearchError> {
+    let started = Instant::now();
+    let query = build_query(idx, cfg)?;
+    let total_docs = searcher.num_docs() as usize;
+    let wanted = cfg.offset.saturating_add(cfg.limit).min(total_docs);
+
+    if cfg.count_only || wanted == 0 || cfg.offset >= total_docs {
+        let total_hits = searcher.search(&query, &Count)? as u64;
+        return Ok(SearchResult {
+            query: cfg.query.clone(),
+            total_hits,
+            took_ms: started.elapsed().as_millis() as u64,
+            hits: Vec::new(),
+        });
+    }
+
+    let (total_hits, ranked) = match cfg.per_vendor {
+        None => {
+            let (top, count) = searcher.search(
+                &query,
+                &(TopDocs::with_limit(wanted).order_by_score(), Count),
+            )?;
+            (count as u64, top)
+        }
+        Some(k) => top_per_vendor(searcher, &idx.fields, &query, wanted, k.max(1), total_docs)?,
+    };
+
+    let body_patterns = Patterns::from_query(query.as_ref(), idx.fields.body);
+    let mut analyzer = idx
+        .index
+        .tokenizers()
+        .get(crate::index::schema::TEXT_TOKENIZER)
+        .ok_or_else(|| SearchError::BadArgument {
+            argument: "index",
+            message: "the index has no text tokenizer".to_string(),
+        })?;
+    let mut hits = Vec::new();
+    for (i, (score, addr)) in ranked.into_iter().enumerate().skip(cfg.offset) {
+        let doc: TantivyDocument = searcher.doc(addr)?;
+        let body = first_str(&doc, idx.fields.body).unwrap_or_default();
+        let snippet = make_snippet(&body, &body_patterns, &mut analyzer, cfg.snippet_chars);
+        hits.push(hit_from_doc(&idx.fields, &doc, i + 1, score, snippet));
+    }
+    Ok(SearchResult {
+        query: cfg.query.clone(),
+        total_hits,
+        took_ms: started.elapsed().as_millis() as u64,
+        hits,
+    })
+}
+
+/// Top hits keeping at most `k` per vendor: fetches more of the ranking until enough
+/// hits survive the cap or the ranking is exhausted.
+fn top_per_vendor(
+    searcher: &Searcher,
+    f: &Fields,
+    query: &dyn Query,
+    wanted: usize,
+    k: usize,
+    total_docs: usize,
+) -> Result<(u64, Vec<(f32, DocAddress)>), SearchError> {
+    let mut fetch = wanted.saturating_mul(4).max(64).min(total_docs);
+    loop {
+        let (top, count) =
+            searcher.search(query, &(TopDocs::with_limit(fetch).order_by_score(), Count))?;
+        let exhausted = top.len() < fetch || fetch >= total_docs;
+        let mut per: HashMap<String, usize> = HashMap::new();
+        let mut kept = Vec::new();
+        for (score, addr) in &top {
+            let doc: TantivyDocument = searcher.doc(*addr)?;
+            let vendor = first_str(&doc, f.vendor).unwrap_or_default();
+            let n = per.entry(vendor).or_insert(0);
+            if *n < k {
+                *n += 1;
+                kept.push((*score, *addr));
+                if kept.len() == wanted {
+                    break;
+                }
+            }
+        }
+        if kept.len() == wanted || exhausted {
+            return Ok((count as u64, kept));
+        }
+        fetch = fetch.saturating_mul(4).min(total_docs);
+    }
+}
+
+fn first_str(doc: &TantivyDocument, field: tantivy::schema::Field) -> Option<String> {
+    doc.get_first(field)
+        .and_then(|v| v.as_str())
+        .map(str::to_string)
+}
+
+fn all_str(doc: &TantivyDocument, field: tantivy::schema::Field) -> Vec<String> {
+    doc.get_all(field)
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect()
+}
+
+fn first_u64(doc: &TantivyDocument, field: tantivy::schema::Field) -> Option<u64> {
+    doc.get_first(field).and_then(|v| v.as_u64())
+}
+
+fn hit_from_doc(
+    f: &Fields,
+    doc: &TantivyDocument,
+    rank: usize,
+    score: f32,
+    snippet: Snippet,
+) -> Hit {
+    Hit {
+        rank,
+        score,
+        id: first_str(doc, f.id).unwrap_or_default(),
+        policy_id: first_str(doc, f.policy_id).unwrap_or_default(),
+        vendor: first_str(doc, f.vendor).unwrap_or_default(),
+        date: first_str(doc, f.date),
+        year: first_u64(doc, f.year),
+        title: first_str(doc, f.title),
+        heading: first_str(doc, f.heading).unwrap_or_default(),
+        heading_path: all_str(doc, f.heading_path),
+        part: first_u64(doc, f.part).unwrap_or(0),
+        processors: all_str(doc, f.processor),
+        section_processors: all_str(doc, f.section_processor),
+        snippet,
+        url: first_str(doc, f.url),
+        source_url: first_str(doc, f.source_url),
+        path: first_str(doc, f.path).unwrap_or_default(),
+    }
+}
+
+/// Turns a user's `--since`/`--until` (YYYY, YYYY-MM or YYYY-MM-DD) into an inclusive
+/// `YYYY-MM-DD` bound; `end` picks the last day of a year or month.
+pub fn resolve_date_bound(
+    input: &str,
+    end: bool,
+    argument: &'static str,
+) -> Result<String, SearchError> {
+    let bad = || SearchError::BadArgument {
+        argument,
+        message: format!("{input:?} is not a date; use YYYY, YYYY-MM or YYYY-MM-DD"),
+    };
+    let parts: Vec<&str> = input.split('-').collect();
+    let num = |s: &str, len: usize| -> Result<u32, SearchError> {
+        if s.len() == len && s.bytes().all(|b| b.is_ascii_digit()) {
+            s.parse().map_err(|_| bad())
+        } else {
+            Err(bad())
+        }
+    };
+    match parts.as_slice() {
+        [y] => {
+            num(y, 4)?;
+            Ok(if end {
+                format!("{y}-12-31")
+            } else {
+                format!("{y}-01-01")
+            })
+        }
+        [y, m] => {
+            num(y, 4)?;
+            let mm = num(m, 2)?;
+            if !(1..=12).contains(&mm) {
+                return Err(bad());
+            }
+            Ok(if end {
+                format!("{y}-{m}-31")
+            } else {
+                format!("{y}-{m}-01")
+            })
+        }
+        [_, _, _] => {
+            crate::corpus::header::parse_date(input).ok_or_else(bad)?;
+            Ok(input.to_string())
+        }
+        _ => Err(bad()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn date_bounds() {
+        assert_eq!(
+            resolve_date_bound("2015", false, "--since").unwrap(),
+            "2015-01-01"
+        );
+        assert_eq!(
+            resolve_date_bound("2015", true, "--until").unwrap(),
+            "2015-12-31"
+        );
+        assert_eq!(
+            resolve_date_bound("2015-02", true, "--until").unwrap(),
+            "2015-02-31"
+        );
+        assert_eq!(
+            resolve_date_bound("2015-02-28", true, "--until").unwrap(),
+            "2015-02-28"
+        );
+        for bad in ["2015-13", "2015-02-30", "15", "yesterday", "2015-1-1", ""] {
+            assert!(resolve_date_bound(bad, false, "--since").is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn query_shape_limits() {
+        assert!(check_query_shape(&"(".repeat(100)).is_err());
+        assert!(check_query_shape(&"a ".repeat(40_000)).is_err());
+        assert!(check_query_shape("(a OR (b AND c))").is_ok());
+    }
+}

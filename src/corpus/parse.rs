@@ -2,7 +2,10 @@
 //! index, never a panic, and no text lost: every word outside the header and heading
 //! lines lands in exactly one section body.
 
+use std::sync::LazyLock;
+
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use regex::Regex;
 use serde::Serialize;
 
 use super::header::{is_header_line, parse_header};
@@ -58,8 +61,9 @@ pub fn parse_policy(text: &str, fallback_vendor: &str, matcher: &ProcessorMatche
         warnings.push(problem.clone());
     }
 
+    let rest = tidy_bold_lines(rest);
     let mut builder = SectionBuilder::default();
-    builder.run(rest);
+    builder.run(&rest);
     let (title, raw) = builder.finish();
 
     let mut sections = Vec::new();
@@ -135,6 +139,19 @@ fn split_header(text: &str) -> (Option<super::header::Header>, &str) {
     }
 }
 
+/// The dataset's converter often wrote bold heading lines with spaces inside the markers
+/// (`**2\. About cookies  **`), which CommonMark does not read as bold. Such lines are
+/// rewritten to proper bold before parsing.
+fn tidy_bold_lines(text: &str) -> std::borrow::Cow<'_, str> {
+    static LOOSE_BOLD: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?m)^( {0,3})\*\*[ \t]*([^*\n]*?[^*\s])[ \t]*\*\*([ \t]*)$").unwrap()
+    });
+    if !text.contains("**") {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    LOOSE_BOLD.replace_all(text, "$1**$2**$3")
+}
+
 /// A section before splitting; `heading: None` is the text before the first heading.
 struct RawSection {
     heading: Option<String>,
@@ -167,6 +184,8 @@ struct SectionBuilder {
     in_heading: Option<(u32, String)>,
     para: Option<Para>,
     strong_depth: u32,
+    /// Per open list: the next item number of an ordered list, `None` for bullets.
+    lists: Vec<Option<u64>>,
 }
 
 impl SectionBuilder {
@@ -205,7 +224,7 @@ impl SectionBuilder {
                 }
             }
             Event::Start(Tag::Paragraph) => {
-                self.body.push_str("\n\n");
+                self.body.push_str(self.paragraph_break());
                 self.para = Some(Para {
                     body_start: self.body.len(),
                     bold_only: true,
@@ -217,36 +236,110 @@ impl SectionBuilder {
                     if para.bold_only && para.has_bold_text {
                         let text = clean_inline(&self.body[para.body_start..]);
                         self.body.truncate(para.body_start);
-                        let base = self
-                            .stack
-                            .iter()
-                            .rev()
-                            .find(|h| !h.bold)
-                            .map_or(0, |h| h.level);
-                        self.open_heading(base + 1, text, true);
+                        self.open_bold_heading(text);
                     } else {
-                        self.body.push_str("\n\n");
+                        self.body.push_str(self.paragraph_break());
                     }
                 }
             }
             Event::Start(Tag::Strong) => self.strong_depth += 1,
             Event::End(TagEnd::Strong) => self.strong_depth = self.strong_depth.saturating_sub(1),
             Event::Text(t) | Event::Code(t) => self.push_text(&t),
-            Event::SoftBreak => self.push_text(" "),
-            Event::HardBreak => self.push_text("\n"),
+            Event::SoftBreak | Event::HardBreak => {
+                if !self.split_bold_first_line() {
+                    self.push_text(if matches!(event, Event::HardBreak) {
+                        "\n"
+                    } else {
+                        " "
+                    });
+                }
+            }
             // An inline tag separates words but carries none.
             Event::InlineHtml(_) => self.push_text(" "),
             Event::Html(html) => {
                 let text = strip_tags(&html);
                 self.push_text(&text);
             }
-            Event::Start(Tag::Item) => self.body.push('\n'),
-            Event::End(TagEnd::Item) => self.body.push('\n'),
-            Event::Start(Tag::CodeBlock(_) | Tag::BlockQuote(_) | Tag::List(_))
-            | Event::End(TagEnd::CodeBlock | TagEnd::BlockQuote(_) | TagEnd::List(_))
+            // A top-level list is a paragraph of its own; a nested one goes on its lines.
+            Event::Start(Tag::List(start)) => {
+                if self.lists.is_empty() {
+                    self.body.push_str("\n\n");
+                } else {
+                    self.line_break();
+                }
+                self.lists.push(start);
+            }
+            Event::End(TagEnd::List(_)) => {
+                self.lists.pop();
+                if self.lists.is_empty() {
+                    self.body.push_str("\n\n");
+                } else {
+                    self.line_break();
+                }
+            }
+            Event::Start(Tag::Item) => {
+                self.line_break();
+                // Ordered lists keep their numbers: text refers to "item 3".
+                if let Some(Some(n)) = self.lists.last_mut() {
+                    self.body.push_str(&format!("{n}. "));
+                    *n += 1;
+                }
+            }
+            Event::End(TagEnd::Item) => self.line_break(),
+            Event::Start(Tag::CodeBlock(_) | Tag::BlockQuote(_))
+            | Event::End(TagEnd::CodeBlock | TagEnd::BlockQuote(_))
             | Event::Rule => self.body.push_str("\n\n"),
             _ => {}
         }
+    }
+
+    /// Ends the current line, unless it is already ended.
+    fn line_break(&mut self) {
+        if !self.body.ends_with('\n') {
+            self.body.push('\n');
+        }
+    }
+
+    /// Paragraphs are separated by a blank line, but inside a list item by a line break,
+    /// so list items stay one a line even in loose lists.
+    fn paragraph_break(&self) -> &'static str {
+        if self.lists.is_empty() { "\n\n" } else { "\n" }
+    }
+
+    /// At a line break inside a paragraph whose text so far is only bold: that line is a
+    /// heading (`**What we collect**  ` followed by the section's text) and the rest of the
+    /// paragraph its body. Returns whether it split.
+    fn split_bold_first_line(&mut self) -> bool {
+        let Some(para) = &self.para else {
+            return false;
+        };
+        if self.in_heading.is_some()
+            || self.strong_depth > 0
+            || !para.bold_only
+            || !para.has_bold_text
+        {
+            return false;
+        }
+        let start = para.body_start;
+        let text = clean_inline(&self.body[start..]);
+        self.body.truncate(start);
+        self.open_bold_heading(text);
+        self.para = Some(Para {
+            body_start: self.body.len(),
+            bold_only: true,
+            has_bold_text: false,
+        });
+        true
+    }
+
+    fn open_bold_heading(&mut self, text: String) {
+        let base = self
+            .stack
+            .iter()
+            .rev()
+            .find(|h| !h.bold)
+            .map_or(0, |h| h.level);
+        self.open_heading(base + 1, text, true);
     }
 
     fn open_heading(&mut self, level: u32, text: String, bold: bool) {

@@ -48,6 +48,9 @@ pub struct IndexArgs {
     /// No progress bar and no summary.
     #[arg(long, short)]
     pub quiet: bool,
+    /// List every skipped file and warning, not only the first 20 of each.
+    #[arg(long, short)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]

@@ -69,7 +69,7 @@ pub(super) fn run(args: IndexArgs) -> anyhow::Result<u8> {
     let cfg = config(&args);
     let summary = build(&cfg, args.quiet)?;
     if !args.quiet {
-        report(&summary);
+        report(&summary, args.verbose);
     }
     Ok(0)
 }
@@ -80,13 +80,29 @@ pub(super) fn build(cfg: &IndexConfig, quiet: bool) -> anyhow::Result<BuildSumma
     build_index(cfg, &bar).with_context(|| format!("indexing into {}", cfg.index_dir.display()))
 }
 
+/// Per-file lines shown without --verbose, for skips and for warnings each.
+const WARNINGS_SHOWN: usize = 20;
+
 /// The summary, on stderr: what was done, what was skipped and why.
-pub(super) fn report(s: &BuildSummary) {
-    for (path, reason) in &s.skipped {
+pub(super) fn report(s: &BuildSummary, verbose: bool) {
+    let limit = if verbose { usize::MAX } else { WARNINGS_SHOWN };
+    for (path, reason) in s.skipped.iter().take(limit) {
         eprintln!("policies: skipped {}: {reason}", path.display());
     }
-    for (path, warning) in &s.warnings {
+    if s.skipped.len() > limit {
+        eprintln!(
+            "policies: … and {} more skipped files (--verbose lists all)",
+            s.skipped.len() - limit
+        );
+    }
+    for (path, warning) in s.warnings.iter().take(limit) {
         eprintln!("policies: warning: {}: {warning}", path.display());
+    }
+    if s.warnings.len() > limit {
+        eprintln!(
+            "policies: … and {} more warnings (--verbose lists all)",
+            s.warnings.len() - limit
+        );
     }
     let secs = s.elapsed.as_secs_f64();
     let mb = s.bytes_read as f64 / 1e6;

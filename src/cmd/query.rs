@@ -81,9 +81,10 @@ fn open_or_build(index: Option<&Path>) -> anyhow::Result<PolicyIndex> {
                 max_file_mb: 32,
                 processors: None,
                 quiet: false,
+                verbose: false,
             };
             let summary = super::index::build(&super::index::config(&args), false)?;
-            super::index::report(&summary);
+            super::index::report(&summary, false);
             Ok(PolicyIndex::open(&path)?)
         }
         other => Ok(other?),

@@ -245,15 +245,9 @@ impl SectionBuilder {
             Event::Start(Tag::Strong) => self.strong_depth += 1,
             Event::End(TagEnd::Strong) => self.strong_depth = self.strong_depth.saturating_sub(1),
             Event::Text(t) | Event::Code(t) => self.push_text(&t),
-            Event::SoftBreak | Event::HardBreak => {
-                if !self.split_bold_first_line() {
-                    self.push_text(if matches!(event, Event::HardBreak) {
-                        "\n"
-                    } else {
-                        " "
-                    });
-                }
-            }
+            Event::SoftBreak | Event::HardBreak if self.split_bold_first_line() => {}
+            Event::SoftBreak => self.push_text(" "),
+            Event::HardBreak => self.push_text("\n"),
             // An inline tag separates words but carries none.
             Event::InlineHtml(_) => self.push_text(" "),
             Event::Html(html) => {
@@ -591,7 +585,7 @@ mod tests {
     #[test]
     fn long_bodies_split_without_loss() {
         let para = "word ".repeat(300);
-        let text = format!("# T\n\n{}", vec![para.trim(); 10].join("\n\n"));
+        let text = format!("# T\n\n{}", [para.trim(); 10].join("\n\n"));
         let p = parse(&text);
         assert!(p.sections.len() > 1);
         assert!(p.sections.iter().all(|s| s.body.len() <= MAX_BODY_BYTES));

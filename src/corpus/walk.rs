@@ -67,12 +67,13 @@ impl fmt::Display for SkipReason {
     }
 }
 
+/// Files passed over during a walk, with the reason.
+pub type Skips = Vec<(PathBuf, SkipReason)>;
+
 /// Walks the roots (directories recursively, or single files), without following
 /// symbolic links. Files are returned sorted by path; what cannot be walked is returned
 /// as skips. A root that does not exist is an error.
-pub fn walk_roots(
-    roots: &[PathBuf],
-) -> Result<(Vec<FileEntry>, Vec<(PathBuf, SkipReason)>), CorpusError> {
+pub fn walk_roots(roots: &[PathBuf]) -> Result<(Vec<FileEntry>, Skips), CorpusError> {
     let mut files = Vec::new();
     let mut skips = Vec::new();
     for root in roots {
@@ -247,7 +248,7 @@ mod tests {
         std::fs::write(root.join("c.pdf"), "x").unwrap();
         #[cfg(unix)]
         std::os::unix::fs::symlink(root.join("a.md"), root.join("link.md")).unwrap();
-        let (files, skips) = walk_roots(&[root.clone()]).unwrap();
+        let (files, skips) = walk_roots(std::slice::from_ref(&root)).unwrap();
         let ids: Vec<_> = files.iter().map(|f| f.id_path.as_str()).collect();
         assert_eq!(ids, ["corp/a.md", "corp/sub/b.TXT"]);
         #[cfg(unix)]

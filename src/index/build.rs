@@ -274,13 +274,8 @@ fn index_one(
         .sections
         .fetch_add(policy.sections.len() as u64, Ordering::Relaxed);
     counters.indexed.fetch_add(1, Ordering::Relaxed);
-    let mut warning = policy.warnings.join("; ");
-    if loaded.lossy {
-        if !warning.is_empty() {
-            warning.push_str("; ");
-        }
-        warning.push_str("invalid UTF-8 replaced");
-    }
+    // Invalid UTF-8 is common in real crawls: counted in the summary, not warned per file.
+    let warning = policy.warnings.join("; ");
     Ok(Outcome::Indexed {
         warning: (!warning.is_empty()).then_some(warning),
     })
@@ -368,14 +363,12 @@ fn open_or_create(cfg: &IndexConfig) -> Result<(Index, Fields, Vec<String>), Ind
         let opened = PolicyIndex::open(dir)?;
         return Ok((opened.index, opened.fields, opened.info.roots));
     }
-    if dir.exists() {
-        if !has_meta && !super::is_empty_dir(dir) {
-            return Err(IndexError::Damaged {
-                path: dir.clone(),
-                reason: "the directory is not empty and holds no index; refusing to write there"
-                    .to_string(),
-            });
-        }
+    if dir.exists() && !has_meta && !super::is_empty_dir(dir) {
+        return Err(IndexError::Damaged {
+            path: dir.clone(),
+            reason: "the directory is not empty and holds no index; refusing to write there"
+                .to_string(),
+        });
     }
     if has_meta {
         // --rebuild on an index: reuse the directory if the schema matches, so the

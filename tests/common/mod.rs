@@ -1,0 +1,119 @@
+//! A fresh temporary directory per test and a runner for the real `policies` binary.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+pub struct TestEnv {
+    pub dir: tempfile::TempDir,
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+pub fn copy_tree(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(from).unwrap();
+        let dest = to.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else if entry
+            .path()
+            .extension()
+            .is_some_and(|e| e == "md" || e == "txt")
+        {
+            std::fs::copy(entry.path(), &dest).unwrap();
+        }
+    }
+}
+
+impl TestEnv {
+    pub fn new() -> TestEnv {
+        TestEnv {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// A directory with the five seeds in `corpus/`, like a fresh clone.
+    pub fn with_seeds() -> TestEnv {
+        let env = TestEnv::new();
+        copy_tree(&fixtures().join("seeds"), &env.path("corpus"));
+        env
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn write(&self, rel: &str, contents: impl AsRef<[u8]>) {
+        let p = self.path(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, contents).unwrap();
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_policies"));
+        cmd.args(args)
+            .current_dir(self.dir.path())
+            .env_remove("NO_COLOR")
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        let out = self.command(args).output().unwrap();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Runs and expects exit 0.
+    pub fn ok(&self, args: &[&str]) -> Run {
+        let r = self.run(args);
+        assert_eq!(r.code, 0, "{args:?} failed:\n{}\n{}", r.stdout, r.stderr);
+        r
+    }
+
+    pub fn json<T: serde::de::DeserializeOwned>(&self, args: &[&str]) -> T {
+        let r = self.run(args);
+        assert!(r.code == 0 || r.code == 1, "{args:?}: {}", r.stderr);
+        serde_json::from_str(&r.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: bad JSON ({e}):\n{}", r.stdout))
+    }
+}
+
+/// Vendor, date of each policy file under `dir`, read with a regex on the header line
+/// (independently of the library's parser).
+pub fn headers(dir: &Path) -> Vec<(PathBuf, String, String)> {
+    let re = regex::Regex::new(
+        r"transformed from the (\S+) privacy policy that was archived on (\d{4}-\d{2}-\d{2})",
+    )
+    .unwrap();
+    let mut out = Vec::new();
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let entry = entry.unwrap();
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let text = std::fs::read_to_string(entry.path()).unwrap();
+        if let Some(c) = re.captures(&text) {
+            out.push((
+                entry.path().to_path_buf(),
+                c[1].to_lowercase(),
+                c[2].to_string(),
+            ));
+        }
+    }
+    out
+}

@@ -394,7 +394,10 @@ fn open_or_create(cfg: &IndexConfig) -> Result<(Index, Fields, Vec<String>), Ind
     Ok((index, fields, Vec::new()))
 }
 
-fn fill_totals(summary: &mut BuildSummary, searcher: &tantivy::Searcher) -> Result<(), IndexError> {
+fn fill_totals(
+    summary: &mut BuildSummary,
+    searcher: &tantivy::Searcher,
+) -> Result<(), IndexError> {
     summary.total_sections = searcher.num_docs();
     summary.total_policies = count_str_values(searcher, "policy_id")?.len() as u64;
     summary.total_vendors = count_str_values(searcher, "vendor")?.len() as u64;
@@ -405,7 +408,7 @@ fn fill_totals(summary: &mut BuildSummary, searcher: &tantivy::Searcher) -> Resu
         let Some(pids) = segment.fast_fields().str("policy_id")? else {
             continue;
         };
-        let mut buf = String::new();
+        let mut dated_ord = vec![false; pids.num_terms()];
         for doc in 0..segment.max_doc() {
             if segment.alive_bitset().is_some_and(|a| !a.is_alive(doc)) {
                 continue;
@@ -413,14 +416,16 @@ fn fill_totals(summary: &mut BuildSummary, searcher: &tantivy::Searcher) -> Resu
             if let Some(y) = years.first(doc) {
                 lo = lo.min(y);
                 hi = hi.max(y);
-                if let Some(ord) = pids.term_ords(doc).next() {
-                    buf.clear();
-                    pids.ord_to_str(ord, &mut buf)
-                        .map_err(tantivy::TantivyError::from)?;
-                    dated.insert(buf.clone());
+                for ord in pids.term_ords(doc) {
+                    dated_ord[ord as usize] = true;
                 }
             }
         }
+        super::for_each_term(&pids, |ord, term| {
+            if dated_ord[ord] {
+                dated.insert(term.to_string());
+            }
+        })?;
     }
     summary.undated_policies = summary.total_policies - dated.len() as u64;
     summary.year_span = (lo <= hi).then_some((lo, hi));

@@ -101,7 +101,6 @@ pub fn count_str_values(
     field: &str,
 ) -> tantivy::Result<BTreeMap<String, u64>> {
     let mut out = BTreeMap::new();
-    let mut buf = String::new();
     for segment in searcher.segment_readers() {
         let Some(column) = segment.fast_fields().str(field)? else {
             continue;
@@ -116,42 +115,55 @@ pub fn count_str_values(
                 counts[ord as usize] += 1;
             }
         }
-        for (ord, n) in counts.into_iter().enumerate() {
-            if n > 0 {
-                buf.clear();
-                column.ord_to_str(ord as u64, &mut buf)?;
-                *out.entry(buf.clone()).or_insert(0) += n;
+        for_each_term(&column, |ord, term| {
+            if counts[ord] > 0 {
+                *out.entry(term.to_string()).or_insert(0) += counts[ord];
             }
-        }
+        })?;
     }
     Ok(out)
+}
+
+/// Calls `f(ord, term)` for every term of a string column's dictionary, in ord order,
+/// streaming the dictionary once instead of looking up each ord.
+pub(crate) fn for_each_term(
+    column: &tantivy::columnar::StrColumn,
+    mut f: impl FnMut(usize, &str),
+) -> tantivy::Result<()> {
+    let mut stream = column.dictionary().stream()?;
+    let mut ord = 0usize;
+    while stream.advance() {
+        f(ord, &String::from_utf8_lossy(stream.key()));
+        ord += 1;
+    }
+    Ok(())
 }
 
 /// The incremental state: file key (absolute path) → content hash, read from the index.
 pub fn file_state(searcher: &Searcher) -> tantivy::Result<HashMap<String, u64>> {
     let mut out = HashMap::new();
-    let mut buf = String::new();
     for segment in searcher.segment_readers() {
         let Some(paths) = segment.fast_fields().str("path")? else {
             continue;
         };
         let hashes = segment.fast_fields().u64("file_hash")?;
         let alive = segment.alive_bitset();
-        let mut seen = vec![false; paths.num_terms()];
+        let mut hash_of_ord: Vec<Option<u64>> = vec![None; paths.num_terms()];
         for doc in 0..segment.max_doc() {
             if alive.is_some_and(|a| !a.is_alive(doc)) {
                 continue;
             }
             for ord in paths.term_ords(doc) {
-                if !std::mem::replace(&mut seen[ord as usize], true) {
-                    buf.clear();
-                    paths.ord_to_str(ord, &mut buf)?;
-                    if let Some(h) = hashes.first(doc) {
-                        out.insert(buf.clone(), h);
-                    }
+                if hash_of_ord[ord as usize].is_none() {
+                    hash_of_ord[ord as usize] = hashes.first(doc);
                 }
             }
         }
+        for_each_term(&paths, |ord, term| {
+            if let Some(h) = hash_of_ord[ord] {
+                out.insert(term.to_string(), h);
+            }
+        })?;
     }
     Ok(out)
 }

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::output::OutputFormat;
+use crate::search::trend::Period;
 
 /// Search archived website privacy policies, section by section.
 #[derive(Debug, Parser)]
@@ -21,6 +22,103 @@ pub enum Command {
     Index(IndexArgs),
     /// Search the index; ranked sections with highlighted snippets.
     Query(QueryArgs),
+    /// Share of snapshots matching each query, per year or month.
+    Trend(TrendArgs),
+    /// What the index holds.
+    Stats(StatsArgs),
+    /// A whole policy snapshot: by section id, policy id, or vendor.
+    Show(ShowArgs),
+    /// Vendors with their snapshots; with a query, those that match and since when.
+    Vendors(VendorsArgs),
+}
+
+/// Filters shared by `query`, `trend` and `vendors`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct FilterArgs {
+    /// Only this vendor (domain); repeat for several.
+    #[arg(long = "vendor", value_name = "DOMAIN")]
+    pub vendors: Vec<String>,
+    /// Only policies archived in this year.
+    #[arg(long)]
+    pub year: Option<u64>,
+    /// Only policies archived on or after this date (YYYY, YYYY-MM or YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Only policies archived on or before this date (YYYY, YYYY-MM or YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+    /// Only policies naming this payment processor; repeat for several.
+    #[arg(long = "processor", value_name = "NAME")]
+    pub processors: Vec<String>,
+}
+
+/// A facet of `query --facet`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FacetArg {
+    Year,
+    Vendor,
+    Processor,
+}
+
+#[derive(Debug, Args)]
+pub struct TrendArgs {
+    /// One or more queries, compared side by side.
+    #[arg(required = true)]
+    pub queries: Vec<String>,
+    /// Index directory [default: index].
+    #[arg(long)]
+    pub index: Option<PathBuf>,
+    /// Period length.
+    #[arg(long, value_enum, default_value_t = Period::Year)]
+    pub by: Period,
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    /// Output format (human, json, jsonl: one period a line, csv).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+    /// Also draw the share per period to this file (.svg or .png).
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Index directory [default: index].
+    #[arg(long)]
+    pub index: Option<PathBuf>,
+    /// Output format (human or json).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// A section id (from query output), a policy id, or a vendor domain.
+    pub target: String,
+    /// With a vendor: the snapshot archived on this date (YYYY-MM-DD).
+    #[arg(long, conflicts_with = "latest")]
+    pub date: Option<String>,
+    /// With a vendor: its latest snapshot.
+    #[arg(long)]
+    pub latest: bool,
+    /// Index directory [default: index].
+    #[arg(long)]
+    pub index: Option<PathBuf>,
+    /// Output format (human or json).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct VendorsArgs {
+    /// Only vendors with a section matching this query.
+    pub query: Option<String>,
+    /// Index directory [default: index].
+    #[arg(long)]
+    pub index: Option<PathBuf>,
+    /// Output format (human, json, jsonl: one vendor a line, csv).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
 }
 
 #[derive(Debug, Args)]
@@ -67,21 +165,8 @@ pub struct QueryArgs {
     /// Skip this many hits first (paging).
     #[arg(long, default_value_t = 0)]
     pub offset: usize,
-    /// Only this vendor (domain); repeat for several.
-    #[arg(long = "vendor", value_name = "DOMAIN")]
-    pub vendors: Vec<String>,
-    /// Only policies archived in this year.
-    #[arg(long)]
-    pub year: Option<u64>,
-    /// Only policies archived on or after this date (YYYY, YYYY-MM or YYYY-MM-DD).
-    #[arg(long, value_name = "DATE")]
-    pub since: Option<String>,
-    /// Only policies archived on or before this date (YYYY, YYYY-MM or YYYY-MM-DD).
-    #[arg(long, value_name = "DATE")]
-    pub until: Option<String>,
-    /// Only policies naming this payment processor; repeat for several.
-    #[arg(long = "processor", value_name = "NAME")]
-    pub processors: Vec<String>,
+    #[command(flatten)]
+    pub filters: FilterArgs,
     /// At most K hits per vendor (the best ones).
     #[arg(long, value_name = "K")]
     pub per_vendor: Option<usize>,
@@ -94,4 +179,10 @@ pub struct QueryArgs {
     /// Print only the number of matching sections.
     #[arg(long)]
     pub count: bool,
+    /// Count all matching sections and policies by these (comma-separated): year, vendor, processor.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub facet: Vec<FacetArg>,
+    /// Most values shown for the vendor and processor facets.
+    #[arg(long, default_value_t = 10)]
+    pub facet_limit: usize,
 }

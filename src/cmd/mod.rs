@@ -1,8 +1,10 @@
 //! The command layer: resolve clap arguments into config structs, call the library, hand
 //! the results to the printers, and choose the exit code.
 
+mod browse;
 mod index;
 mod query;
+mod trend;
 
 use crate::cli::{Cli, Command};
 
@@ -15,6 +17,10 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Index(args) => index::run(args),
         Command::Query(args) => query::run(args),
+        Command::Trend(args) => trend::run(args),
+        Command::Stats(args) => browse::stats(args),
+        Command::Show(args) => browse::show(args),
+        Command::Vendors(args) => browse::vendors(args),
     }
 }
 
@@ -24,6 +30,18 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
         e.downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
+}
+
+/// Runs `print` on a buffered, locked stdout and flushes it.
+fn with_stdout(
+    print: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    use std::io::Write;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    print(&mut out)?;
+    out.flush()?;
+    Ok(())
 }
 
 fn default_threads() -> usize {

@@ -5,22 +5,23 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use crate::cli::{IndexArgs, QueryArgs};
+use crate::cli::{FacetArg, FilterArgs, IndexArgs, QueryArgs};
 use crate::error::{IndexError, SearchError};
 use crate::index::PolicyIndex;
 use crate::output::{print_search, use_color};
-use crate::search::{QueryConfig, resolve_date_bound, search};
+use crate::search::{GroupBy, QueryConfig, resolve_date_bound, search};
 
 /// Largest page a single query returns; larger requests are cut to it.
 const MAX_LIMIT: usize = 10_000;
 
-fn config(args: &QueryArgs) -> Result<QueryConfig, SearchError> {
-    let since = args
+/// Resolves filters (shared by query, trend and vendors) into a search config.
+pub(super) fn filter_config(filters: &FilterArgs, query: &str) -> Result<QueryConfig, SearchError> {
+    let since = filters
         .since
         .as_deref()
         .map(|d| resolve_date_bound(d, false, "--since"))
         .transpose()?;
-    let until = args
+    let until = filters
         .until
         .as_deref()
         .map(|d| resolve_date_bound(d, true, "--until"))
@@ -33,6 +34,24 @@ fn config(args: &QueryArgs) -> Result<QueryConfig, SearchError> {
             message: format!("--since {s} is after --until {u}"),
         });
     }
+    Ok(QueryConfig {
+        query: query.to_string(),
+        limit: 10,
+        offset: 0,
+        vendors: filters.vendors.clone(),
+        year: filters.year,
+        since,
+        until,
+        processors: filters.processors.clone(),
+        per_vendor: None,
+        snippet_chars: 240,
+        count_only: false,
+        facets: Vec::new(),
+        facet_limit: 10,
+    })
+}
+
+fn config(args: &QueryArgs) -> Result<QueryConfig, SearchError> {
     if args.snippet_chars < 20 || args.snippet_chars > 100_000 {
         return Err(SearchError::BadArgument {
             argument: "--snippet-chars",
@@ -45,24 +64,31 @@ fn config(args: &QueryArgs) -> Result<QueryConfig, SearchError> {
             message: "must be at least 1".to_string(),
         });
     }
+    let mut facets: Vec<GroupBy> = args
+        .facet
+        .iter()
+        .map(|f| match f {
+            FacetArg::Year => GroupBy::Year,
+            FacetArg::Vendor => GroupBy::Vendor,
+            FacetArg::Processor => GroupBy::Processor,
+        })
+        .collect();
+    facets.dedup();
     Ok(QueryConfig {
-        query: args.query.clone(),
         limit: args.limit.min(MAX_LIMIT),
         offset: args.offset,
-        vendors: args.vendors.clone(),
-        year: args.year,
-        since,
-        until,
-        processors: args.processors.clone(),
         per_vendor: args.per_vendor,
         snippet_chars: args.snippet_chars,
         count_only: args.count,
+        facets,
+        facet_limit: args.facet_limit,
+        ..filter_config(&args.filters, &args.query)?
     })
 }
 
 /// Opens the index; with the default location and no index yet, builds it from the
 /// default corpus first, saying so.
-fn open_or_build(index: Option<&Path>) -> anyhow::Result<PolicyIndex> {
+pub(super) fn open_or_build(index: Option<&Path>) -> anyhow::Result<PolicyIndex> {
     let path = index.map_or_else(|| PathBuf::from(super::DEFAULT_INDEX), Path::to_path_buf);
     match PolicyIndex::open(&path) {
         Err(IndexError::Missing { .. }) if index.is_none() => {

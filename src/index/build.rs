@@ -266,8 +266,8 @@ fn index_one(
     if !policy.has_header {
         counters.no_header.fetch_add(1, Ordering::Relaxed);
     }
-    let policy_id = policy_id(&entry.id_path);
-    for doc in policy_docs(fields, entry, loaded.hash, &policy_id, &policy) {
+    let id = policy_id(&entry.id_path);
+    for doc in policy_docs(fields, entry, loaded.hash, &id, &policy) {
         writer.add_document(doc)?;
     }
     counters
@@ -296,19 +296,18 @@ fn fallback_vendor(path: &Path) -> String {
     name
 }
 
-/// A policy's stable id: 12 hex digits of the hash of its path below the corpus root.
-pub fn policy_id(id_path: &str) -> String {
-    format!(
-        "{:012x}",
-        xxhash_rust::xxh3::xxh3_64(id_path.as_bytes()) >> 16
-    )
+/// A policy's stable id: 12 hex digits (48 bits) of the hash of its path below the
+/// corpus root, and the same as a number.
+pub fn policy_id(id_path: &str) -> (String, u64) {
+    let num = xxhash_rust::xxh3::xxh3_64(id_path.as_bytes()) >> 16;
+    (format!("{num:012x}"), num)
 }
 
 fn policy_docs(
     f: &Fields,
     entry: &FileEntry,
     hash: u64,
-    policy_id: &str,
+    (policy_id, policy_num): &(String, u64),
     policy: &Policy,
 ) -> Vec<TantivyDocument> {
     policy
@@ -318,6 +317,7 @@ fn policy_docs(
             let mut d = TantivyDocument::new();
             d.add_text(f.id, format!("{policy_id}-{}", s.ordinal));
             d.add_text(f.policy_id, policy_id);
+            d.add_u64(f.policy_num, *policy_num);
             d.add_text(f.vendor, &policy.vendor);
             if let (Some(date), Some(year)) = (&policy.date, policy.year) {
                 d.add_text(f.date, date);
@@ -394,10 +394,7 @@ fn open_or_create(cfg: &IndexConfig) -> Result<(Index, Fields, Vec<String>), Ind
     Ok((index, fields, Vec::new()))
 }
 
-fn fill_totals(
-    summary: &mut BuildSummary,
-    searcher: &tantivy::Searcher,
-) -> Result<(), IndexError> {
+fn fill_totals(summary: &mut BuildSummary, searcher: &tantivy::Searcher) -> Result<(), IndexError> {
     summary.total_sections = searcher.num_docs();
     summary.total_policies = count_str_values(searcher, "policy_id")?.len() as u64;
     summary.total_vendors = count_str_values(searcher, "vendor")?.len() as u64;

@@ -8,7 +8,7 @@ use tantivy::schema::{
 use tantivy::tokenizer::{LowerCaser, RawTokenizer, TextAnalyzer};
 
 /// Bumped whenever fields, their options or the sectioning change.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Tokenizer for full text: words, lower-cased, English stemming.
 pub const TEXT_TOKENIZER: &str = "en_stem";
@@ -22,6 +22,8 @@ pub struct Fields {
     pub id: Field,
     /// Stable id of the policy snapshot (hash of its path below the corpus root).
     pub policy_id: Field,
+    /// The policy id as a number, for counting distinct policies fast.
+    pub policy_num: Field,
     pub vendor: Field,
     /// `YYYY-MM-DD`, absent when the policy has no usable date.
     pub date: Field,
@@ -67,6 +69,7 @@ pub fn build_schema() -> (Schema, Fields) {
     let fields = Fields {
         id: b.add_text_field("id", STRING | STORED),
         policy_id: b.add_text_field("policy_id", STRING | STORED | FAST),
+        policy_num: b.add_u64_field("policy_num", FAST),
         vendor: b.add_text_field("vendor", keyword.clone()),
         date: b.add_text_field("date", STRING | STORED | FAST),
         year: b.add_u64_field("year", INDEXED | STORED | FAST),
@@ -97,6 +100,7 @@ pub fn fields_of(schema: &Schema) -> Result<Fields, String> {
     Ok(Fields {
         id: f("id")?,
         policy_id: f("policy_id")?,
+        policy_num: f("policy_num")?,
         vendor: f("vendor")?,
         date: f("date")?,
         year: f("year")?,

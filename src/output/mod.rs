@@ -1,6 +1,9 @@
 //! The output stage: human, JSON, JSON Lines and CSV printers. The only code that writes
 //! to stdout.
 
+pub mod plot;
+pub mod reports;
+
 use std::io::{self, Write};
 
 use crate::search::{Hit, SearchResult};
@@ -34,22 +37,41 @@ pub fn print_search(
     color: bool,
 ) -> io::Result<()> {
     match format {
-        OutputFormat::Human if count_only => writeln!(out, "{}", result.total_hits),
-        OutputFormat::Human => print_human(out, result, color),
+        OutputFormat::Human => {
+            if count_only {
+                writeln!(out, "{}", result.total_hits)?;
+            } else {
+                print_human(out, result, color)?;
+            }
+            if let Some(facets) = &result.facets {
+                if !count_only {
+                    writeln!(out)?;
+                }
+                reports::print_facets_human(out, facets)?;
+            }
+            Ok(())
+        }
         OutputFormat::Json => {
             serde_json::to_writer_pretty(&mut *out, result).map_err(io::Error::other)?;
             writeln!(out)
         }
-        OutputFormat::Jsonl if count_only => {
-            serde_json::to_writer(&mut *out, &serde_json::json!({
-                "query": result.query, "total_hits": result.total_hits, "took_ms": result.took_ms
-            }))
-            .map_err(io::Error::other)?;
-            writeln!(out)
-        }
         OutputFormat::Jsonl => {
-            for hit in &result.hits {
-                serde_json::to_writer(&mut *out, hit).map_err(io::Error::other)?;
+            if count_only {
+                serde_json::to_writer(&mut *out, &serde_json::json!({
+                    "query": result.query, "total_hits": result.total_hits, "took_ms": result.took_ms
+                }))
+                .map_err(io::Error::other)?;
+                writeln!(out)?;
+            } else {
+                for hit in &result.hits {
+                    serde_json::to_writer(&mut *out, hit).map_err(io::Error::other)?;
+                    writeln!(out)?;
+                }
+            }
+            // Facets, when asked for, come last, on a line of their own.
+            if let Some(facets) = &result.facets {
+                serde_json::to_writer(&mut *out, &serde_json::json!({ "facets": facets }))
+                    .map_err(io::Error::other)?;
                 writeln!(out)?;
             }
             Ok(())

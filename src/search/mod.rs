@@ -1,9 +1,12 @@
 //! The search stage: turn the user's query and filters into a tantivy query, collect the
 //! ranked hits (optionally at most K per vendor) and build their snippets.
 
+pub mod aggregate;
+pub mod browse;
 pub mod snippet;
+pub mod trend;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
 use std::time::Instant;
 
@@ -16,6 +19,7 @@ use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 use crate::corpus::ProcessorMatcher;
 use crate::error::SearchError;
 use crate::index::{Fields, PolicyIndex};
+pub use aggregate::{Group, GroupBy, GroupCollector, Groups};
 pub use snippet::{Patterns, Snippet, make_snippet};
 
 /// Longest query accepted, in bytes.
@@ -40,6 +44,63 @@ pub struct QueryConfig {
     pub snippet_chars: usize,
     /// Only count; no hits, no snippets.
     pub count_only: bool,
+    /// Facets to count over all matching sections.
+    pub facets: Vec<GroupBy>,
+    /// Most values shown per vendor or processor facet.
+    pub facet_limit: usize,
+}
+
+/// One value of a facet.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FacetCount {
+    pub value: String,
+    /// Matching sections with this value.
+    pub sections: u64,
+    /// Distinct matching policy snapshots with this value.
+    pub policies: u64,
+}
+
+/// The name of a facet in output.
+pub fn facet_name(by: GroupBy) -> &'static str {
+    match by {
+        GroupBy::Year => "year",
+        GroupBy::Month => "month",
+        GroupBy::Vendor => "vendor",
+        GroupBy::Processor => "processor",
+    }
+}
+
+/// Turns groups into facet counts: years (and months) in order with "unknown" last,
+/// other facets by sections, then policies, then name, cut to `limit`.
+pub fn facet_counts(
+    by: GroupBy,
+    groups: &BTreeMap<String, Group>,
+    limit: usize,
+) -> Vec<FacetCount> {
+    let mut counts: Vec<FacetCount> = groups
+        .iter()
+        .map(|(value, g)| FacetCount {
+            value: value.clone(),
+            sections: g.sections,
+            policies: g.policies.len() as u64,
+        })
+        .collect();
+    match by {
+        GroupBy::Year | GroupBy::Month => {
+            counts.sort_by_key(|c| (c.value == aggregate::UNKNOWN, c.value.clone()));
+        }
+        GroupBy::Vendor | GroupBy::Processor => {
+            counts.sort_by(|a, b| {
+                b.sections
+                    .cmp(&a.sections)
+                    .then(b.policies.cmp(&a.policies))
+                    .then_with(|| a.value.cmp(&b.value))
+            });
+            counts.truncate(limit);
+        }
+    }
+    counts
 }
 
 /// One ranked section.
@@ -74,6 +135,9 @@ pub struct SearchResult {
     pub total_hits: u64,
     pub took_ms: u64,
     pub hits: Vec<Hit>,
+    /// Present when facets were asked for: facet name → counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub facets: Option<BTreeMap<String, Vec<FacetCount>>>,
 }
 
 /// Parses the query and adds the filters: the one place that knows the query language.
@@ -206,27 +270,52 @@ pub fn search(
     let query = build_query(idx, cfg)?;
     let total_docs = searcher.num_docs() as usize;
     let wanted = cfg.offset.saturating_add(cfg.limit).min(total_docs);
-
-    if cfg.count_only || wanted == 0 || cfg.offset >= total_docs {
-        let total_hits = searcher.search(&query, &Count)? as u64;
-        return Ok(SearchResult {
-            query: cfg.query.clone(),
-            total_hits,
-            took_ms: started.elapsed().as_millis() as u64,
-            hits: Vec::new(),
-        });
-    }
-
-    let (total_hits, ranked) = match cfg.per_vendor {
-        None => {
-            let (top, count) = searcher.search(
-                &query,
-                &(TopDocs::with_limit(wanted).order_by_score(), Count),
-            )?;
-            (count as u64, top)
-        }
-        Some(k) => top_per_vendor(searcher, &idx.fields, &query, wanted, k.max(1), total_docs)?,
+    let grouping = GroupCollector {
+        by: cfg.facets.clone(),
+        with_processors: false,
     };
+
+    let (total_hits, ranked, groups) = if cfg.count_only || wanted == 0 || cfg.offset >= total_docs
+    {
+        let (count, groups) = searcher.search(&query, &(Count, grouping))?;
+        (count as u64, Vec::new(), groups)
+    } else {
+        match cfg.per_vendor {
+            None => {
+                let (top, count, groups) = searcher.search(
+                    &query,
+                    &(
+                        TopDocs::with_limit(wanted).order_by_score(),
+                        Count,
+                        grouping,
+                    ),
+                )?;
+                (count as u64, top, groups)
+            }
+            Some(k) => {
+                let groups = if cfg.facets.is_empty() {
+                    Groups::new()
+                } else {
+                    searcher.search(&query, &grouping)?
+                };
+                let (count, top) =
+                    top_per_vendor(searcher, &idx.fields, &query, wanted, k.max(1), total_docs)?;
+                (count, top, groups)
+            }
+        }
+    };
+    let facets = (!cfg.facets.is_empty()).then(|| {
+        cfg.facets
+            .iter()
+            .zip(&groups)
+            .map(|(by, g)| {
+                (
+                    facet_name(*by).to_string(),
+                    facet_counts(*by, g, cfg.facet_limit),
+                )
+            })
+            .collect()
+    });
 
     let body_patterns = Patterns::from_query(query.as_ref(), idx.fields.body);
     let mut analyzer = idx
@@ -249,6 +338,7 @@ pub fn search(
         total_hits,
         took_ms: started.elapsed().as_millis() as u64,
         hits,
+        facets,
     })
 }
 

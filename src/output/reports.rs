@@ -1,0 +1,384 @@
+//! Printers for facets, trends, stats, `show` and `vendors`.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use super::OutputFormat;
+use crate::search::FacetCount;
+use crate::search::browse::{PolicyView, Shown, Stats, VendorRow};
+use crate::search::trend::Trend;
+
+fn json_line(out: &mut dyn Write, value: &impl serde::Serialize) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, value).map_err(io::Error::other)?;
+    writeln!(out)
+}
+
+fn json_pretty(out: &mut dyn Write, value: &impl serde::Serialize) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::other)?;
+    writeln!(out)
+}
+
+/// A small table per facet.
+pub fn print_facets_human(
+    out: &mut dyn Write,
+    facets: &BTreeMap<String, Vec<FacetCount>>,
+) -> io::Result<()> {
+    // A fixed, natural order rather than the map's alphabetical one.
+    let order = ["year", "month", "vendor", "processor"];
+    let mut names: Vec<&String> = facets.keys().collect();
+    names.sort_by_key(|n| order.iter().position(|o| o == n).unwrap_or(order.len()));
+    for name in names {
+        let counts = &facets[name];
+        let width = counts
+            .iter()
+            .map(|c| c.value.chars().count())
+            .chain([name.len()])
+            .max()
+            .unwrap_or(4);
+        writeln!(out, "{name:<width$}  {:>9}  {:>9}", "sections", "policies")?;
+        for c in counts {
+            writeln!(
+                out,
+                "{:<width$}  {:>9}  {:>9}",
+                c.value, c.sections, c.policies
+            )?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+/// A bar of `fraction` (0..=1) in `width` cells, with eighth-cell resolution.
+pub fn bar(fraction: f64, width: usize) -> String {
+    const PARTS: [char; 8] = ['▏', '▎', '▍', '▌', '▋', '▊', '▉', '█'];
+    let eighths = (fraction.clamp(0.0, 1.0) * (width * 8) as f64).round() as usize;
+    let mut s = "█".repeat(eighths / 8);
+    if !eighths.is_multiple_of(8) {
+        s.push(PARTS[eighths % 8 - 1]);
+    }
+    let len = s.chars().count();
+    s.push_str(&" ".repeat(width.saturating_sub(len)));
+    s
+}
+
+/// Prints a trend.
+pub fn print_trend(out: &mut dyn Write, t: &Trend, format: OutputFormat) -> io::Result<()> {
+    match format {
+        OutputFormat::Json => json_pretty(out, t),
+        OutputFormat::Jsonl => {
+            for row in &t.rows {
+                json_line(out, row)?;
+            }
+            Ok(())
+        }
+        OutputFormat::Csv => {
+            let mut w = csv::Writer::from_writer(out);
+            let mut header = vec!["period".to_string(), "policies_total".to_string()];
+            for q in &t.queries {
+                for col in ["policies_matching", "share", "sections_matching"] {
+                    header.push(format!("{q}:{col}"));
+                }
+            }
+            w.write_record(&header)?;
+            for row in &t.rows {
+                let mut rec = vec![row.period.clone(), row.policies_total.to_string()];
+                for c in &row.matches {
+                    rec.push(c.policies_matching.to_string());
+                    rec.push(format!("{:.6}", c.share));
+                    rec.push(c.sections_matching.to_string());
+                }
+                w.write_record(&rec)?;
+            }
+            w.flush()
+        }
+        OutputFormat::Human => {
+            let max_share: Vec<f64> = (0..t.queries.len())
+                .map(|i| {
+                    t.rows
+                        .iter()
+                        .map(|r| r.matches[i].share)
+                        .fold(0.0, f64::max)
+                })
+                .collect();
+            let bar_width = if t.queries.len() == 1 { 30 } else { 12 };
+            for (i, q) in t.queries.iter().enumerate() {
+                writeln!(
+                    out,
+                    "[{}] {q}  (bars scaled to the largest share, {:.1}%)",
+                    i + 1,
+                    max_share[i] * 100.0
+                )?;
+            }
+            write!(out, "{:<8} {:>8}", "period", "total")?;
+            for i in 0..t.queries.len() {
+                write!(
+                    out,
+                    " │ {:>8} {:>6} {:>8} {:<bar_width$}",
+                    format!("[{}]match", i + 1),
+                    "share",
+                    "sections",
+                    ""
+                )?;
+            }
+            writeln!(out)?;
+            for row in &t.rows {
+                write!(out, "{:<8} {:>8}", row.period, row.policies_total)?;
+                for (i, c) in row.matches.iter().enumerate() {
+                    let scaled = if max_share[i] > 0.0 {
+                        c.share / max_share[i]
+                    } else {
+                        0.0
+                    };
+                    write!(
+                        out,
+                        " │ {:>8} {:>5.1}% {:>8} {}",
+                        c.policies_matching,
+                        c.share * 100.0,
+                        c.sections_matching,
+                        bar(scaled, bar_width)
+                    )?;
+                }
+                writeln!(out)?;
+            }
+            if t.undated_policies > 0 {
+                writeln!(
+                    out,
+                    "({} snapshots without an archive date are in no period)",
+                    t.undated_policies
+                )?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Prints index statistics.
+pub fn print_stats(out: &mut dyn Write, s: &Stats, format: OutputFormat) -> io::Result<()> {
+    if format != OutputFormat::Human {
+        return json_pretty(out, s);
+    }
+    writeln!(out, "policies (snapshots)  {}", s.policies)?;
+    writeln!(out, "sections              {}", s.sections)?;
+    writeln!(out, "vendors               {}", s.vendors)?;
+    writeln!(out, "files                 {}", s.files)?;
+    writeln!(
+        out,
+        "index size            {:.1} MB in {} segments",
+        s.index_bytes as f64 / 1e6,
+        s.segments
+    )?;
+    writeln!(out, "schema version        {}", s.schema_version)?;
+    writeln!(out, "built at              {}", s.built_at)?;
+    writeln!(out, "corpus roots          {}", s.roots.join(", "))?;
+    writeln!(out)?;
+    let max = s.years.iter().map(|y| y.policies).max().unwrap_or(1).max(1);
+    writeln!(out, "{:<8} {:>9}", "year", "snapshots")?;
+    for y in &s.years {
+        writeln!(
+            out,
+            "{:<8} {:>9} {}",
+            y.year,
+            y.policies,
+            bar(y.policies as f64 / max as f64, 30)
+        )?;
+    }
+    writeln!(out)?;
+    writeln!(out, "{:<20} {:>9}", "processor", "policies")?;
+    for p in &s.processors {
+        writeln!(out, "{:<20} {:>9}", p.processor, p.policies)?;
+    }
+    Ok(())
+}
+
+/// Prints what `show` found.
+pub fn print_shown(
+    out: &mut dyn Write,
+    shown: &Shown,
+    format: OutputFormat,
+    color: bool,
+) -> io::Result<()> {
+    if format != OutputFormat::Human {
+        return json_pretty(out, shown);
+    }
+    match shown {
+        Shown::Snapshots { vendor, snapshots } => {
+            writeln!(
+                out,
+                "{vendor}: {} snapshots (show one with --date DATE or --latest)",
+                snapshots.len()
+            )?;
+            writeln!(
+                out,
+                "{:<12} {:<14} {:>8}  processors",
+                "date", "policy id", "sections"
+            )?;
+            for s in snapshots {
+                writeln!(
+                    out,
+                    "{:<12} {:<14} {:>8}  {}",
+                    s.date.as_deref().unwrap_or("undated"),
+                    s.policy_id,
+                    s.sections,
+                    s.processors.join(", ")
+                )?;
+            }
+            Ok(())
+        }
+        Shown::Policy(p) => print_policy(out, p, color),
+    }
+}
+
+fn print_policy(out: &mut dyn Write, p: &PolicyView, color: bool) -> io::Result<()> {
+    let (on, off) = if color {
+        ("\x1b[1;33m", "\x1b[0m")
+    } else {
+        ("", "")
+    };
+    writeln!(
+        out,
+        "{} · {} · policy {}",
+        p.vendor,
+        p.date.as_deref().unwrap_or("undated"),
+        p.policy_id
+    )?;
+    if let Some(u) = &p.url {
+        writeln!(out, "{u}")?;
+    }
+    if !p.processors.is_empty() {
+        writeln!(out, "processors: {}", p.processors.join(", "))?;
+    }
+    writeln!(out)?;
+    if let Some(t) = &p.title
+        && !p.sections.iter().any(|s| s.level == 1 && &s.heading == t)
+    {
+        writeln!(out, "# {t}")?;
+        writeln!(out)?;
+    }
+    let mut last_heading: Option<&str> = None;
+    for s in &p.sections {
+        let marked = p.marked.as_deref() == Some(s.id.as_str());
+        if last_heading != Some(s.heading.as_str()) || s.part == 0 {
+            let hashes = "#".repeat((s.level as usize).clamp(1, 6));
+            if s.level > 0 {
+                writeln!(out, "{hashes} {}", s.heading)?;
+                writeln!(out)?;
+            }
+        }
+        last_heading = Some(s.heading.as_str());
+        if marked {
+            writeln!(out, "{on}>>> section {} (asked for){off}", s.id)?;
+            for line in s.body.lines() {
+                writeln!(out, "{on}┃{off} {line}")?;
+            }
+            writeln!(out, "{on}<<<{off}")?;
+        } else {
+            writeln!(out, "{}", s.body)?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+/// Prints the vendor list.
+pub fn print_vendors(
+    out: &mut dyn Write,
+    rows: &[VendorRow],
+    format: OutputFormat,
+) -> io::Result<()> {
+    match format {
+        OutputFormat::Json => json_pretty(out, &rows),
+        OutputFormat::Jsonl => {
+            for r in rows {
+                json_line(out, r)?;
+            }
+            Ok(())
+        }
+        OutputFormat::Csv => {
+            let mut w = csv::Writer::from_writer(out);
+            w.write_record([
+                "vendor",
+                "snapshots",
+                "first_date",
+                "last_date",
+                "processors",
+                "matching_snapshots",
+                "matching_sections",
+                "first_match",
+                "last_match",
+            ])?;
+            for r in rows {
+                let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+                let num = |v: Option<u64>| v.map(|n| n.to_string()).unwrap_or_default();
+                w.write_record([
+                    r.vendor.clone(),
+                    r.snapshots.to_string(),
+                    opt(&r.first_date),
+                    opt(&r.last_date),
+                    r.processors.join(";"),
+                    num(r.matching_snapshots),
+                    num(r.matching_sections),
+                    opt(&r.first_match),
+                    opt(&r.last_match),
+                ])?;
+            }
+            w.flush()
+        }
+        OutputFormat::Human => {
+            let width = rows
+                .iter()
+                .map(|r| r.vendor.len())
+                .max()
+                .unwrap_or(6)
+                .max(6);
+            let with_query = rows.iter().any(|r| r.matching_snapshots.is_some());
+            write!(
+                out,
+                "{:<width$} {:>9} {:<10} {:<10}",
+                "vendor", "snapshots", "first", "last"
+            )?;
+            if with_query {
+                write!(
+                    out,
+                    " {:>8} {:<10} {:<10}",
+                    "matching", "first hit", "last hit"
+                )?;
+            }
+            writeln!(out, "  processors")?;
+            for r in rows {
+                let d = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_string());
+                write!(
+                    out,
+                    "{:<width$} {:>9} {:<10} {:<10}",
+                    r.vendor,
+                    r.snapshots,
+                    d(&r.first_date),
+                    d(&r.last_date)
+                )?;
+                if with_query {
+                    write!(
+                        out,
+                        " {:>8} {:<10} {:<10}",
+                        r.matching_snapshots.unwrap_or(0),
+                        d(&r.first_match),
+                        d(&r.last_match)
+                    )?;
+                }
+                writeln!(out, "  {}", r.processors.join(", "))?;
+            }
+            writeln!(out, "{} vendors", rows.len())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bars_scale() {
+        assert_eq!(bar(0.0, 4), "    ");
+        assert_eq!(bar(1.0, 4), "████");
+        assert_eq!(bar(0.5, 4), "██  ");
+        assert_eq!(bar(1.0 / 32.0, 4).chars().next(), Some('▏'));
+    }
+}

@@ -1,0 +1,215 @@
+//! Exact counts over all matching sections, grouped by year, month, vendor or processor:
+//! matching sections and distinct policy snapshots per value, with the first and last
+//! archive date seen. One tantivy collector reading fast fields; used by facets, trends,
+//! stats and vendors.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::columnar::{Column, StrColumn};
+use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
+
+/// The value a group is known by when the document has none (no archive date).
+pub const UNKNOWN: &str = "unknown";
+
+/// What to group matching sections by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupBy {
+    Year,
+    /// `YYYY-MM`.
+    Month,
+    Vendor,
+    Processor,
+}
+
+/// The counts of one group value.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Group {
+    pub sections: u64,
+    /// Distinct policy snapshots (by policy number).
+    pub policies: HashSet<u64>,
+    pub first_date: Option<String>,
+    pub last_date: Option<String>,
+    /// Processors of the policies in the group (only when asked for).
+    pub processors: BTreeSet<String>,
+}
+
+impl Group {
+    fn merge(&mut self, other: Group) {
+        self.sections += other.sections;
+        self.policies.extend(other.policies);
+        self.first_date = min_opt(self.first_date.take(), other.first_date);
+        self.last_date = max_opt(self.last_date.take(), other.last_date);
+        self.processors.extend(other.processors);
+    }
+}
+
+fn min_opt(a: Option<String>, b: Option<String>) -> Option<String> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn max_opt(a: Option<String>, b: Option<String>) -> Option<String> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Groups for each requested key, in request order.
+pub type Groups = Vec<BTreeMap<String, Group>>;
+
+/// Collects [`Groups`] for the documents a query matches.
+pub struct GroupCollector {
+    pub by: Vec<GroupBy>,
+    /// Also gather each group's processors (for `vendors`).
+    pub with_processors: bool,
+}
+
+/// Per-segment state: values are segment-local (ords, years) until harvest.
+pub struct GroupSegmentCollector {
+    by: Vec<GroupBy>,
+    with_processors: bool,
+    policy: Column<u64>,
+    year: Column<u64>,
+    date: Option<StrColumn>,
+    vendor: Option<StrColumn>,
+    processor: Option<StrColumn>,
+    /// One map per key: local value → (sections, policies, min date ord, max date ord,
+    /// processor ords).
+    local: Vec<HashMap<u64, LocalGroup>>,
+}
+
+#[derive(Default)]
+struct LocalGroup {
+    sections: u64,
+    policies: HashSet<u64>,
+    min_date: Option<u64>,
+    max_date: Option<u64>,
+    processors: BTreeSet<u64>,
+}
+
+/// The local value standing for "no value".
+const NONE: u64 = u64::MAX;
+
+impl Collector for GroupCollector {
+    type Fruit = Groups;
+    type Child = GroupSegmentCollector;
+
+    fn for_segment(
+        &self,
+        _segment_local_id: SegmentOrdinal,
+        segment: &SegmentReader,
+    ) -> tantivy::Result<GroupSegmentCollector> {
+        let ff = segment.fast_fields();
+        Ok(GroupSegmentCollector {
+            by: self.by.clone(),
+            with_processors: self.with_processors,
+            policy: ff.u64("policy_num")?,
+            year: ff.u64("year")?,
+            date: ff.str("date")?,
+            vendor: ff.str("vendor")?,
+            processor: ff.str("processor")?,
+            local: self.by.iter().map(|_| HashMap::new()).collect(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Groups>) -> tantivy::Result<Groups> {
+        let mut out: Groups = vec![BTreeMap::new(); self.by.len()];
+        for fruit in fruits {
+            for (i, groups) in fruit.into_iter().enumerate() {
+                for (value, group) in groups {
+                    out[i].entry(value).or_default().merge(group);
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl SegmentCollector for GroupSegmentCollector {
+    type Fruit = Groups;
+
+    fn collect(&mut self, doc: DocId, _score: Score) {
+        let policy = self.policy.first(doc).unwrap_or(NONE);
+        let date = self.date.as_ref().and_then(|c| c.term_ords(doc).next());
+        let processors: Vec<u64> = match &self.processor {
+            Some(c) if self.with_processors || self.by.contains(&GroupBy::Processor) => {
+                c.term_ords(doc).collect()
+            }
+            _ => Vec::new(),
+        };
+        for (i, by) in self.by.iter().enumerate() {
+            let mut add = |value: u64| {
+                let g = self.local[i].entry(value).or_default();
+                g.sections += 1;
+                g.policies.insert(policy);
+                if let Some(d) = date {
+                    g.min_date = Some(g.min_date.map_or(d, |m| m.min(d)));
+                    g.max_date = Some(g.max_date.map_or(d, |m| m.max(d)));
+                }
+                if self.with_processors {
+                    g.processors.extend(processors.iter().copied());
+                }
+            };
+            match by {
+                GroupBy::Year => add(self.year.first(doc).unwrap_or(NONE)),
+                GroupBy::Month => add(date.unwrap_or(NONE)),
+                GroupBy::Vendor => add(self
+                    .vendor
+                    .as_ref()
+                    .and_then(|c| c.term_ords(doc).next())
+                    .unwrap_or(NONE)),
+                GroupBy::Processor => {
+                    for &p in &processors {
+                        add(p);
+                    }
+                }
+            }
+        }
+    }
+
+    fn harvest(self) -> Groups {
+        let text = |column: &Option<StrColumn>, ord: u64| -> Option<String> {
+            let mut s = String::new();
+            match column {
+                Some(c) if ord != NONE => c.ord_to_str(ord, &mut s).ok().filter(|f| *f).map(|_| s),
+                _ => None,
+            }
+        };
+        let mut out = Vec::with_capacity(self.by.len());
+        for (by, local) in self.by.iter().zip(self.local) {
+            let mut groups: BTreeMap<String, Group> = BTreeMap::new();
+            for (value, g) in local {
+                let name = match by {
+                    GroupBy::Year if value != NONE => Some(value.to_string()),
+                    GroupBy::Month => text(&self.date, value).map(|d| d.chars().take(7).collect()),
+                    GroupBy::Vendor => text(&self.vendor, value),
+                    GroupBy::Processor => text(&self.processor, value),
+                    GroupBy::Year => None,
+                }
+                .unwrap_or_else(|| UNKNOWN.to_string());
+                let group = Group {
+                    sections: g.sections,
+                    policies: g.policies,
+                    first_date: g.min_date.and_then(|d| text(&self.date, d)),
+                    last_date: g.max_date.and_then(|d| text(&self.date, d)),
+                    processors: g
+                        .processors
+                        .into_iter()
+                        .filter_map(|p| text(&self.processor, p))
+                        .collect(),
+                };
+                groups.entry(name).or_default().merge(group);
+            }
+            out.push(groups);
+        }
+        out
+    }
+}

@@ -1,0 +1,411 @@
+//! Looking around the index rather than ranking it: `stats` (what the index holds), `show`
+//! (a whole snapshot from stored fields) and `vendors` (who, since when, with what).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use tantivy::collector::DocSetCollector;
+use tantivy::query::{AllQuery, Query, TermQuery};
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::{Searcher, TantivyDocument, Term};
+
+use super::aggregate::{GroupBy, GroupCollector};
+use super::{QueryConfig, build_query};
+use crate::error::SearchError;
+use crate::index::{PolicyIndex, count_str_values};
+
+/// What the index holds.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Stats {
+    pub policies: u64,
+    pub sections: u64,
+    pub vendors: u64,
+    pub files: u64,
+    /// Snapshots per archive year, in year order ("unknown" last).
+    pub years: Vec<YearCount>,
+    /// Policies naming each processor, most first.
+    pub processors: Vec<ProcessorCount>,
+    pub index_bytes: u64,
+    pub segments: u64,
+    pub schema_version: u32,
+    pub built_at: String,
+    pub roots: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct YearCount {
+    pub year: String,
+    pub policies: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ProcessorCount {
+    pub processor: String,
+    pub policies: u64,
+}
+
+/// Computes [`Stats`].
+pub fn stats(idx: &PolicyIndex, searcher: &Searcher) -> Result<Stats, SearchError> {
+    let groups = searcher.search(
+        &AllQuery,
+        &GroupCollector {
+            by: vec![GroupBy::Year, GroupBy::Processor],
+            with_processors: false,
+        },
+    )?;
+    let mut years: Vec<YearCount> = groups[0]
+        .iter()
+        .map(|(y, g)| YearCount {
+            year: y.clone(),
+            policies: g.policies.len() as u64,
+        })
+        .collect();
+    years.sort_by_key(|y| (y.year == super::aggregate::UNKNOWN, y.year.clone()));
+    let mut processors: Vec<ProcessorCount> = groups[1]
+        .iter()
+        .map(|(p, g)| ProcessorCount {
+            processor: p.clone(),
+            policies: g.policies.len() as u64,
+        })
+        .collect();
+    processors.sort_by(|a, b| {
+        b.policies
+            .cmp(&a.policies)
+            .then_with(|| a.processor.cmp(&b.processor))
+    });
+    let index_bytes = walkdir::WalkDir::new(&idx.path)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter_map(|e| e.metadata().ok())
+        .filter(|m| m.is_file())
+        .map(|m| m.len())
+        .sum();
+    Ok(Stats {
+        policies: count_str_values(searcher, "policy_id")?.len() as u64,
+        sections: searcher.num_docs(),
+        vendors: count_str_values(searcher, "vendor")?.len() as u64,
+        files: count_str_values(searcher, "path")?.len() as u64,
+        years,
+        processors,
+        index_bytes,
+        segments: searcher.segment_readers().len() as u64,
+        schema_version: idx.info.schema_version,
+        built_at: idx.info.built_at.clone(),
+        roots: idx.info.roots.clone(),
+    })
+}
+
+/// One section as `show` prints it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SectionView {
+    pub id: String,
+    pub ordinal: u64,
+    pub part: u64,
+    pub level: u64,
+    pub heading: String,
+    pub heading_path: Vec<String>,
+    pub body: String,
+    pub section_processors: Vec<String>,
+}
+
+/// A whole policy snapshot, rebuilt from stored fields.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyView {
+    pub policy_id: String,
+    pub vendor: String,
+    pub date: Option<String>,
+    pub title: Option<String>,
+    pub processors: Vec<String>,
+    pub url: Option<String>,
+    pub source_url: Option<String>,
+    pub path: String,
+    /// The section asked for, when `show` was given a section id.
+    pub marked: Option<String>,
+    pub sections: Vec<SectionView>,
+}
+
+/// One snapshot in a vendor's list.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SnapshotSummary {
+    pub policy_id: String,
+    pub date: Option<String>,
+    pub sections: u64,
+    pub processors: Vec<String>,
+}
+
+/// What `show` found.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Shown {
+    Policy(PolicyView),
+    Snapshots {
+        vendor: String,
+        snapshots: Vec<SnapshotSummary>,
+    },
+}
+
+/// What to show.
+#[derive(Debug, Clone)]
+pub enum ShowTarget {
+    Section(String),
+    Policy(String),
+    Vendor {
+        vendor: String,
+        date: Option<String>,
+        latest: bool,
+    },
+}
+
+impl ShowTarget {
+    /// A section id (`<12 hex>-<n>`), a policy id (12 hex) or else a vendor.
+    pub fn parse(target: &str, date: Option<String>, latest: bool) -> ShowTarget {
+        let is_hex = |s: &str| s.len() == 12 && s.bytes().all(|b| b.is_ascii_hexdigit());
+        match target.split_once('-') {
+            Some((p, n)) if is_hex(p) && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => {
+                ShowTarget::Section(target.to_string())
+            }
+            _ if is_hex(target) => ShowTarget::Policy(target.to_string()),
+            _ => ShowTarget::Vendor {
+                vendor: target.to_lowercase(),
+                date,
+                latest,
+            },
+        }
+    }
+}
+
+fn docs_matching(
+    searcher: &Searcher,
+    query: &dyn Query,
+) -> Result<Vec<TantivyDocument>, SearchError> {
+    let mut addrs: Vec<_> = searcher
+        .search(query, &DocSetCollector)?
+        .into_iter()
+        .collect();
+    addrs.sort();
+    addrs
+        .into_iter()
+        .map(|a| searcher.doc(a).map_err(SearchError::from))
+        .collect()
+}
+
+fn term_query(term: Term) -> TermQuery {
+    TermQuery::new(term, IndexRecordOption::Basic)
+}
+
+fn str_of(doc: &TantivyDocument, field: tantivy::schema::Field) -> Option<String> {
+    doc.get_first(field)
+        .and_then(|v| v.as_str())
+        .map(str::to_string)
+}
+
+fn strs_of(doc: &TantivyDocument, field: tantivy::schema::Field) -> Vec<String> {
+    doc.get_all(field)
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect()
+}
+
+fn u64_of(doc: &TantivyDocument, field: tantivy::schema::Field) -> u64 {
+    doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0)
+}
+
+/// Finds what `target` names and returns it (a policy, or a vendor's snapshot list).
+pub fn show(
+    idx: &PolicyIndex,
+    searcher: &Searcher,
+    target: &ShowTarget,
+) -> Result<Shown, SearchError> {
+    let f = &idx.fields;
+    let not_found = |what: String| SearchError::BadArgument {
+        argument: "show",
+        message: what,
+    };
+    let (policy_id, marked) = match target {
+        ShowTarget::Section(id) => {
+            let docs = docs_matching(searcher, &term_query(Term::from_field_text(f.id, id)))?;
+            let doc = docs
+                .first()
+                .ok_or_else(|| not_found(format!("no section with id {id}")))?;
+            (
+                str_of(doc, f.policy_id).unwrap_or_default(),
+                Some(id.clone()),
+            )
+        }
+        ShowTarget::Policy(id) => (id.clone(), None),
+        ShowTarget::Vendor {
+            vendor,
+            date,
+            latest,
+        } => {
+            let docs = docs_matching(
+                searcher,
+                &term_query(Term::from_field_text(f.vendor, vendor)),
+            )?;
+            if docs.is_empty() {
+                return Err(not_found(format!("no vendor {vendor:?} in the index")));
+            }
+            let mut snapshots: BTreeMap<(Option<String>, String), SnapshotSummary> =
+                BTreeMap::new();
+            for doc in &docs {
+                let pid = str_of(doc, f.policy_id).unwrap_or_default();
+                let d = str_of(doc, f.date);
+                let entry = snapshots
+                    .entry((d.clone(), pid.clone()))
+                    .or_insert_with(|| SnapshotSummary {
+                        policy_id: pid,
+                        date: d,
+                        sections: 0,
+                        processors: strs_of(doc, f.processor),
+                    });
+                entry.sections += 1;
+            }
+            let list: Vec<SnapshotSummary> = snapshots.into_values().collect();
+            let chosen = match (date, latest) {
+                (Some(d), _) => {
+                    let found: Vec<&SnapshotSummary> = list
+                        .iter()
+                        .filter(|s| s.date.as_deref() == Some(d.as_str()))
+                        .collect();
+                    match found.as_slice() {
+                        [one] => Some(one.policy_id.clone()),
+                        [] => {
+                            let dates: Vec<&str> =
+                                list.iter().filter_map(|s| s.date.as_deref()).collect();
+                            return Err(not_found(format!(
+                                "{vendor} has no snapshot archived on {d}; its dates: {}",
+                                dates.join(", ")
+                            )));
+                        }
+                        _ => None,
+                    }
+                }
+                (None, true) => list.last().map(|s| s.policy_id.clone()),
+                (None, false) if list.len() == 1 => Some(list[0].policy_id.clone()),
+                _ => None,
+            };
+            match chosen {
+                Some(pid) => (pid, None),
+                None => {
+                    return Ok(Shown::Snapshots {
+                        vendor: vendor.clone(),
+                        snapshots: list,
+                    });
+                }
+            }
+        }
+    };
+    let mut docs = docs_matching(
+        searcher,
+        &term_query(Term::from_field_text(f.policy_id, &policy_id)),
+    )?;
+    if docs.is_empty() {
+        return Err(not_found(format!("no policy with id {policy_id}")));
+    }
+    docs.sort_by_key(|d| u64_of(d, f.ordinal));
+    let first = &docs[0];
+    Ok(Shown::Policy(PolicyView {
+        policy_id: policy_id.clone(),
+        vendor: str_of(first, f.vendor).unwrap_or_default(),
+        date: str_of(first, f.date),
+        title: str_of(first, f.title),
+        processors: strs_of(first, f.processor),
+        url: str_of(first, f.url),
+        source_url: str_of(first, f.source_url),
+        path: str_of(first, f.path).unwrap_or_default(),
+        marked,
+        sections: docs
+            .iter()
+            .map(|d| SectionView {
+                id: str_of(d, f.id).unwrap_or_default(),
+                ordinal: u64_of(d, f.ordinal),
+                part: u64_of(d, f.part),
+                level: u64_of(d, f.level),
+                heading: str_of(d, f.heading).unwrap_or_default(),
+                heading_path: strs_of(d, f.heading_path),
+                body: str_of(d, f.body).unwrap_or_default(),
+                section_processors: strs_of(d, f.section_processor),
+            })
+            .collect(),
+    }))
+}
+
+/// One vendor in `vendors`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct VendorRow {
+    pub vendor: String,
+    pub snapshots: u64,
+    pub first_date: Option<String>,
+    pub last_date: Option<String>,
+    pub processors: Vec<String>,
+    /// With a query: snapshots with a matching section.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matching_snapshots: Option<u64>,
+    /// With a query: matching sections.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matching_sections: Option<u64>,
+    /// With a query: first and last archive date of a matching snapshot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_match: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_match: Option<String>,
+}
+
+/// Vendors with their snapshots; with a query, only those with a matching section.
+pub fn vendors(
+    idx: &PolicyIndex,
+    searcher: &Searcher,
+    query: Option<&QueryConfig>,
+) -> Result<Vec<VendorRow>, SearchError> {
+    let collector = GroupCollector {
+        by: vec![GroupBy::Vendor],
+        with_processors: true,
+    };
+    let all = searcher
+        .search(&AllQuery, &collector)?
+        .pop()
+        .unwrap_or_default();
+    let matching = match query {
+        Some(q) => Some(
+            searcher
+                .search(&build_query(idx, q)?, &collector)?
+                .pop()
+                .unwrap_or_default(),
+        ),
+        None => None,
+    };
+    let mut rows: Vec<VendorRow> = all
+        .into_iter()
+        .filter_map(|(vendor, g)| {
+            let m = match &matching {
+                Some(m) => Some(m.get(&vendor)?),
+                None => None,
+            };
+            Some(VendorRow {
+                snapshots: g.policies.len() as u64,
+                first_date: g.first_date,
+                last_date: g.last_date,
+                processors: g.processors.into_iter().collect(),
+                matching_snapshots: m.map(|m| m.policies.len() as u64),
+                matching_sections: m.map(|m| m.sections),
+                first_match: m.and_then(|m| m.first_date.clone()),
+                last_match: m.and_then(|m| m.last_date.clone()),
+                vendor,
+            })
+        })
+        .collect();
+    if matching.is_some() {
+        rows.sort_by(|a, b| {
+            b.matching_snapshots
+                .cmp(&a.matching_snapshots)
+                .then_with(|| a.vendor.cmp(&b.vendor))
+        });
+    }
+    Ok(rows)
+}

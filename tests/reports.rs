@@ -18,6 +18,7 @@ fn corpus_env() -> TestEnv {
     copy_tree(&fixtures().join("plp"), &env.path("corpus/plp"));
     let original = std::fs::read_to_string(fixtures().join("plp/l/le/lea/leawo.org.md")).unwrap();
     let date = Regex::new(r"archived on \d{4}-\d{2}-\d{2}").unwrap();
+    let cards = Regex::new(r"(?i)credit\s+cards?").unwrap();
     for (d, keep_cards) in [
         ("2009-03-02", true),
         ("2011-08-19", true),
@@ -27,10 +28,7 @@ fn corpus_env() -> TestEnv {
             .replace(&original, format!("archived on {d}").as_str())
             .into_owned();
         if !keep_cards {
-            text = Regex::new(r"(?i)credit\s+cards?")
-                .unwrap()
-                .replace_all(&text, "payment")
-                .into_owned();
+            text = cards.replace_all(&text, "payment").into_owned();
         }
         env.write(&format!("corpus/history/leawo.org/{d}.md"), text);
     }

@@ -143,6 +143,13 @@ pub struct IndexArgs {
     /// Extra payment processors: one a line, `Name` or `Name: alias, alias`.
     #[arg(long, value_name = "FILE")]
     pub processors: Option<PathBuf>,
+    /// Commit a checkpoint after about this many MB of input, so an interrupted run
+    /// resumes from there.
+    #[arg(long, default_value_t = 256)]
+    pub checkpoint_mb: u64,
+    /// Treat every warning and skipped file as a failure (exit 2, after the full report).
+    #[arg(long)]
+    pub strict: bool,
     /// No progress bar and no summary.
     #[arg(long, short)]
     pub quiet: bool,

@@ -44,7 +44,12 @@ pub enum IndexError {
          run `policies index --rebuild --index {path}`"
     )]
     Damaged { path: PathBuf, reason: String },
-    #[error("the index at {path} is locked by another `policies index` run")]
+    #[error("{path} exists and is not a policies index; choose another --index directory")]
+    NotAnIndex { path: PathBuf },
+    #[error(
+        "the index at {path} is being written by another `policies index` run; \
+         wait for it to finish (queries meanwhile answer from its last commit)"
+    )]
     Locked { path: PathBuf },
     #[error(transparent)]
     Corpus(#[from] CorpusError),

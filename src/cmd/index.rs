@@ -2,39 +2,49 @@
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use signal_hook::consts::{SIGINT, SIGTERM};
 
 use crate::cli::IndexArgs;
 use crate::index::{BuildSummary, IndexConfig, Progress, build_index};
 
-/// A progress bar on stderr, or nothing.
-struct Bar(Option<ProgressBar>);
+/// A progress bar on stderr (or nothing), and the signal that asks the build to stop.
+struct Bar {
+    bar: Option<ProgressBar>,
+    /// The number of the signal received (SIGINT or SIGTERM), 0 while none.
+    signal: Arc<AtomicUsize>,
+}
 
 impl Progress for Bar {
+    fn should_stop(&self) -> bool {
+        self.signal.load(Ordering::Relaxed) != 0
+    }
     fn start(&self, _files: u64, bytes: u64) {
-        if let Some(b) = &self.0 {
+        if let Some(b) = &self.bar {
             b.set_length(bytes);
         }
     }
     fn advance(&self, bytes: u64) {
-        if let Some(b) = &self.0 {
+        if let Some(b) = &self.bar {
             b.inc(bytes);
             b.inc_length(0);
         }
     }
     fn finish(&self) {
-        if let Some(b) = &self.0 {
+        if let Some(b) = &self.bar {
             b.finish_and_clear();
         }
     }
 }
 
-fn progress_bar(quiet: bool) -> Bar {
+fn progress_bar(quiet: bool, signal: Arc<AtomicUsize>) -> Bar {
     if quiet || !std::io::stderr().is_terminal() {
-        return Bar(None);
+        return Bar { bar: None, signal };
     }
     let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
     bar.set_style(
@@ -45,7 +55,10 @@ fn progress_bar(quiet: bool) -> Bar {
         .progress_chars("=> "),
     );
     bar.enable_steady_tick(Duration::from_millis(200));
-    Bar(Some(bar))
+    Bar {
+        bar: Some(bar),
+        signal,
+    }
 }
 
 pub(super) fn config(args: &IndexArgs) -> IndexConfig {
@@ -62,22 +75,47 @@ pub(super) fn config(args: &IndexArgs) -> IndexConfig {
         rebuild: args.rebuild,
         max_file_bytes: args.max_file_mb.saturating_mul(1024 * 1024),
         processors_file: args.processors.clone(),
+        checkpoint_bytes: args.checkpoint_mb.max(1).saturating_mul(1024 * 1024),
     }
 }
 
 pub(super) fn run(args: IndexArgs) -> anyhow::Result<u8> {
     let cfg = config(&args);
-    let summary = build(&cfg, args.quiet)?;
-    if !args.quiet {
+    let (summary, signal) = build(&cfg, args.quiet)?;
+    if !args.quiet || summary.interrupted {
         report(&summary, args.verbose);
+    }
+    if summary.interrupted {
+        eprintln!(
+            "policies: interrupted; the index is left at its last commit ({} checkpoints this run); \
+             run the same command again to resume",
+            summary.checkpoints
+        );
+        return Ok(128 + signal as u8);
+    }
+    let problems = summary.skipped.len() + summary.warnings.len();
+    if args.strict && problems > 0 {
+        anyhow::bail!("{problems} files skipped or warned about, and --strict is set");
     }
     Ok(0)
 }
 
-/// Builds with a progress bar; shared with `query`'s build on first use.
-pub(super) fn build(cfg: &IndexConfig, quiet: bool) -> anyhow::Result<BuildSummary> {
-    let bar = progress_bar(quiet);
-    build_index(cfg, &bar).with_context(|| format!("indexing into {}", cfg.index_dir.display()))
+/// Builds with a progress bar, stopping cleanly on SIGINT or SIGTERM (a second signal
+/// ends the process at once); returns the summary and the signal number (0 if none).
+pub(super) fn build(cfg: &IndexConfig, quiet: bool) -> anyhow::Result<(BuildSummary, usize)> {
+    let signal = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::new(AtomicBool::new(false));
+    for sig in [SIGINT, SIGTERM] {
+        // A second signal while the first is being handled exits at once, as usual.
+        signal_hook::flag::register_conditional_shutdown(sig, 128 + sig, Arc::clone(&seen))
+            .and_then(|_| signal_hook::flag::register(sig, Arc::clone(&seen)))
+            .and_then(|_| signal_hook::flag::register_usize(sig, Arc::clone(&signal), sig as usize))
+            .context("cannot install signal handlers")?;
+    }
+    let bar = progress_bar(quiet, Arc::clone(&signal));
+    let summary = build_index(cfg, &bar)
+        .with_context(|| format!("indexing into {}", cfg.index_dir.display()))?;
+    Ok((summary, signal.load(Ordering::Relaxed)))
 }
 
 /// Per-file lines shown without --verbose, for skips and for warnings each.

@@ -108,8 +108,14 @@ pub(super) fn open_or_build(index: Option<&Path>) -> anyhow::Result<PolicyIndex>
                 processors: None,
                 quiet: false,
                 verbose: false,
+                checkpoint_mb: 256,
+                strict: false,
             };
-            let summary = super::index::build(&super::index::config(&args), false)?;
+            let (summary, signal) = super::index::build(&super::index::config(&args), false)?;
+            if summary.interrupted {
+                super::index::report(&summary, false);
+                anyhow::bail!("interrupted by signal {signal} while building the index");
+            }
             super::index::report(&summary, false);
             Ok(PolicyIndex::open(&path)?)
         }

@@ -107,11 +107,12 @@ pub fn walk_roots(roots: &[PathBuf]) -> Result<(Vec<FileEntry>, Skips), CorpusEr
             if ft.is_dir() {
                 continue;
             }
-            if !has_policy_extension(entry.path()) {
-                continue;
-            }
+            // Links are never followed (no loops, nothing outside the corpus), and said so.
             if ft.is_symlink() {
                 skips.push((entry.path().to_path_buf(), SkipReason::Symlink));
+                continue;
+            }
+            if !has_policy_extension(entry.path()) {
                 continue;
             }
             if !ft.is_file() {

@@ -31,6 +31,8 @@ pub struct IndexConfig {
     pub rebuild: bool,
     pub max_file_bytes: u64,
     pub processors_file: Option<PathBuf>,
+    /// Commit after about this many bytes of input.
+    pub checkpoint_bytes: u64,
 }
 
 /// Reports progress; implemented by the command layer (a progress bar, or nothing).
@@ -38,6 +40,10 @@ pub trait Progress: Sync {
     fn start(&self, files: u64, bytes: u64);
     fn advance(&self, bytes: u64);
     fn finish(&self);
+    /// Polled between files: true asks the build to stop at the last commit.
+    fn should_stop(&self) -> bool {
+        false
+    }
 }
 
 /// What a build did and what the index holds afterwards.
@@ -62,6 +68,10 @@ pub struct BuildSummary {
     pub total_vendors: u64,
     pub undated_policies: u64,
     pub year_span: Option<(u64, u64)>,
+    /// Commits made (one per checkpoint batch).
+    pub checkpoints: u64,
+    /// The run was stopped (signal) before it finished; the index is at its last commit.
+    pub interrupted: bool,
 }
 
 impl BuildSummary {
@@ -85,6 +95,23 @@ pub fn build_index(cfg: &IndexConfig, progress: &dyn Progress) -> Result<BuildSu
     let (files, walk_skips) = walk_roots(&cfg.roots)?;
     let (index, fields, previous_roots) = open_or_create(cfg)?;
 
+    let mut roots: BTreeSet<String> = previous_roots.into_iter().collect();
+    let abs_roots: Vec<PathBuf> = cfg
+        .roots
+        .iter()
+        .map(|r| std::path::absolute(r).unwrap_or_else(|_| r.clone()))
+        .collect();
+    roots.extend(abs_roots.iter().map(|r| r.to_string_lossy().into_owned()));
+    let payload = serde_json::to_string(&IndexInfo {
+        schema_version: SCHEMA_VERSION,
+        built_at: now_rfc3339(),
+        roots: roots.into_iter().collect(),
+    })
+    .map_err(|e| IndexError::Io {
+        context: "cannot write index metadata".to_string(),
+        source: std::io::Error::other(e),
+    })?;
+
     let per_thread_floor = 16;
     if cfg.memory_mb < per_thread_floor * cfg.threads {
         return Err(IndexError::Io {
@@ -106,6 +133,13 @@ pub fn build_index(cfg: &IndexConfig, progress: &dyn Progress) -> Result<BuildSu
             },
             other => IndexError::Tantivy(other),
         })?;
+    if index.load_metas()?.payload.is_none() {
+        // A new index: commit it empty with its metadata first, so that it opens even if
+        // this run is stopped before its first checkpoint.
+        let mut prepared = writer.prepare_commit()?;
+        prepared.set_payload(&payload);
+        prepared.commit()?;
+    }
     if cfg.rebuild {
         writer.delete_all_documents()?;
     }
@@ -125,11 +159,6 @@ pub fn build_index(cfg: &IndexConfig, progress: &dyn Progress) -> Result<BuildSu
 
     // Records of files that are gone: under a root of this run, or no longer on disk.
     let walked: BTreeSet<&str> = files.iter().map(|f| f.key.as_str()).collect();
-    let abs_roots: Vec<PathBuf> = cfg
-        .roots
-        .iter()
-        .map(|r| std::path::absolute(r).unwrap_or_else(|_| r.clone()))
-        .collect();
     for key in state.keys() {
         if walked.contains(key.as_str()) {
             continue;
@@ -141,11 +170,11 @@ pub fn build_index(cfg: &IndexConfig, progress: &dyn Progress) -> Result<BuildSu
         }
     }
 
-    let total_bytes: u64 = files
+    let sizes: Vec<u64> = files
         .iter()
         .map(|f| std::fs::metadata(&f.path).map(|m| m.len()).unwrap_or(0))
-        .sum();
-    progress.start(files.len() as u64, total_bytes);
+        .collect();
+    progress.start(files.len() as u64, sizes.iter().sum());
 
     let counters = Counters::default();
     let skipped = Mutex::new(Vec::new());
@@ -158,44 +187,60 @@ pub fn build_index(cfg: &IndexConfig, progress: &dyn Progress) -> Result<BuildSu
             source: std::io::Error::other(e),
         })?;
     let add_error: Mutex<Option<tantivy::TantivyError>> = Mutex::new(None);
-    pool.install(|| {
-        files.par_iter().for_each(|entry| {
-            let outcome = index_one(entry, cfg, &state, &matcher, &fields, &writer, &counters);
-            match outcome {
-                Ok(Outcome::Indexed { warning }) => {
-                    if let Some(w) = warning {
-                        lock(&warnings).push((entry.path.clone(), w));
+    // Work in checkpoints: each batch of about `checkpoint_bytes` of input is committed,
+    // so an interrupted run loses at most one batch and a rerun resumes after it.
+    let batches = checkpoint_batches(&sizes, cfg.checkpoint_bytes);
+    let mut interrupted = false;
+    for (n, range) in batches.iter().enumerate() {
+        pool.install(|| {
+            files[range.clone()]
+                .par_iter()
+                .zip(&sizes[range.clone()])
+                .for_each(|(entry, size)| {
+                    if progress.should_stop() {
+                        return;
                     }
-                }
-                Ok(Outcome::Unchanged) => {}
-                Ok(Outcome::Skipped(reason)) => lock(&skipped).push((entry.path.clone(), reason)),
-                Err(e) => {
-                    lock(&add_error).get_or_insert(e);
-                }
-            }
-            progress.advance(std::fs::metadata(&entry.path).map(|m| m.len()).unwrap_or(0));
+                    let outcome =
+                        index_one(entry, cfg, &state, &matcher, &fields, &writer, &counters);
+                    match outcome {
+                        Ok(Outcome::Indexed { warning }) => {
+                            if let Some(w) = warning {
+                                lock(&warnings).push((entry.path.clone(), w));
+                            }
+                        }
+                        Ok(Outcome::Unchanged) => {}
+                        Ok(Outcome::Skipped(reason)) => {
+                            lock(&skipped).push((entry.path.clone(), reason))
+                        }
+                        Err(e) => {
+                            lock(&add_error).get_or_insert(e);
+                        }
+                    }
+                    progress.advance(*size);
+                });
         });
-    });
-    progress.finish();
-    if let Some(e) = lock(&add_error).take() {
-        return Err(e.into());
+        if let Some(e) = lock(&add_error).take() {
+            progress.finish();
+            return Err(e.into());
+        }
+        if progress.should_stop() {
+            // Drop what this batch added: the index stays at its last commit.
+            writer.rollback()?;
+            interrupted = true;
+            break;
+        }
+        let mut prepared = writer.prepare_commit()?;
+        prepared.set_payload(&payload);
+        prepared.commit()?;
+        summary.checkpoints = n as u64 + 1;
     }
-
-    let mut roots: BTreeSet<String> = previous_roots.into_iter().collect();
-    roots.extend(abs_roots.iter().map(|r| r.to_string_lossy().into_owned()));
-    let info = IndexInfo {
-        schema_version: SCHEMA_VERSION,
-        built_at: now_rfc3339(),
-        roots: roots.into_iter().collect(),
-    };
-    let payload = serde_json::to_string(&info).map_err(|e| IndexError::Io {
-        context: "cannot write index metadata".to_string(),
-        source: std::io::Error::other(e),
-    })?;
-    let mut prepared = writer.prepare_commit()?;
-    prepared.set_payload(&payload);
-    prepared.commit()?;
-    writer.wait_merging_threads()?;
+    progress.finish();
+    if !interrupted {
+        writer.wait_merging_threads()?;
+    } else {
+        drop(writer);
+    }
+    summary.interrupted = interrupted;
 
     summary.files_indexed = counters.indexed.load(Ordering::Relaxed);
     summary.files_unchanged = counters.unchanged.load(Ordering::Relaxed);
@@ -214,6 +259,24 @@ pub fn build_index(cfg: &IndexConfig, progress: &dyn Progress) -> Result<BuildSu
     fill_totals(&mut summary, &searcher)?;
     summary.elapsed = started.elapsed();
     Ok(summary)
+}
+
+/// Splits files (by size) into consecutive batches of about `limit` bytes each.
+fn checkpoint_batches(sizes: &[u64], limit: u64) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let (mut start, mut acc) = (0, 0u64);
+    for (i, size) in sizes.iter().enumerate() {
+        acc += size;
+        if acc >= limit.max(1) {
+            out.push(start..i + 1);
+            start = i + 1;
+            acc = 0;
+        }
+    }
+    if start < sizes.len() || out.is_empty() {
+        out.push(start..sizes.len());
+    }
+    out
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -363,14 +426,16 @@ fn open_or_create(cfg: &IndexConfig) -> Result<(Index, Fields, Vec<String>), Ind
         let opened = PolicyIndex::open(dir)?;
         return Ok((opened.index, opened.fields, opened.info.roots));
     }
-    if dir.exists() && !has_meta && !super::is_empty_dir(dir) {
+    if dir.exists() && !super::is_empty_dir(dir) && !super::looks_like_index(dir) {
+        return Err(IndexError::NotAnIndex { path: dir.clone() });
+    }
+    if !has_meta && super::looks_like_index(dir) && !cfg.rebuild {
         return Err(IndexError::Damaged {
             path: dir.clone(),
-            reason: "the directory is not empty and holds no index; refusing to write there"
-                .to_string(),
+            reason: "meta.json is missing".to_string(),
         });
     }
-    if has_meta {
+    if super::looks_like_index(dir) {
         // --rebuild on an index: reuse the directory if the schema matches, so the
         // writer's lock protects a concurrent run; otherwise start from scratch.
         if let Ok(opened) = PolicyIndex::open(dir) {

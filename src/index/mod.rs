@@ -45,8 +45,12 @@ impl PolicyIndex {
                 IndexError::Missing {
                     path: path.to_path_buf(),
                 }
+            } else if looks_like_index(path) {
+                damaged("meta.json is missing".to_string())
             } else {
-                damaged("no meta.json: not an index directory".to_string())
+                IndexError::NotAnIndex {
+                    path: path.to_path_buf(),
+                }
             });
         }
         let index = Index::open_in_dir(path).map_err(|e| damaged(e.to_string()))?;
@@ -84,6 +88,21 @@ impl PolicyIndex {
                 reason: e.to_string(),
             })
     }
+}
+
+/// True when `dir` holds tantivy's files (a damaged index rather than other data).
+pub(crate) fn looks_like_index(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries.filter_map(Result::ok).any(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            name == "meta.json"
+                || name == ".managed.json"
+                || [".idx", ".term", ".store", ".pos", ".fast", ".fieldnorm"]
+                    .iter()
+                    .any(|x| name.ends_with(x))
+        })
+    })
 }
 
 /// True when `dir` is missing or holds nothing but a `.gitkeep` placeholder.

@@ -1,0 +1,542 @@
+//! Bad input, interrupted and concurrent runs, damaged indexes: every case ends in a clear
+//! message and a usable index, never a panic.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Run, TestEnv, copy_tree, fixtures};
+use serde_json::Value;
+
+const HEADER: &str = "> *The following text is extracted and transformed from the DOMAIN privacy policy that was archived on DATE. Please check the [original snapshot on the Wayback Machine](https://web.archive.org/web/20150101000000id_/http%3A//DOMAIN/privacy) for the most accurate reproduction.*\n\n";
+
+fn header(domain: &str, date: &str) -> String {
+    HEADER.replace("DOMAIN", domain).replace("DATE", date)
+}
+
+fn no_panic(r: &Run) {
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    assert!(!r.stderr.contains("internal error"), "{}", r.stderr);
+}
+
+fn hits(env: &TestEnv, args: &[&str]) -> Vec<Value> {
+    let mut all = vec!["query", "--format", "json", "--limit", "10000"];
+    all.extend_from_slice(args);
+    let v: Value = env.json(&all);
+    v["hits"].as_array().unwrap().clone()
+}
+
+#[test]
+fn broken_headers_are_indexed_without_a_date() {
+    let env = TestEnv::new();
+    let full = header("impossible.com", "2015-13-45") + "# Policy\n\nWe keep cookies.\n";
+    env.write("corpus/impossible.md", full);
+    env.write(
+        "corpus/truncated.md",
+        "> *The following text is extracted and transformed from the trunc\n\n# T\n\nWe keep cookies too.\n",
+    );
+    env.write(
+        "corpus/headeronly.md",
+        header("headeronly.com", "2016-02-03"),
+    );
+    let r = env.ok(&["index"]);
+    no_panic(&r);
+    assert!(
+        r.stderr
+            .contains("impossible.md: header: impossible archive date \"2015-13-45\""),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("truncated.md: header:"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("index now holds 3 policies"),
+        "{}",
+        r.stderr
+    );
+    let impossible = hits(&env, &["*", "--vendor", "impossible.com"]);
+    assert_eq!(impossible.len(), 1);
+    assert!(impossible[0]["date"].is_null());
+    let truncated = hits(&env, &["*", "--vendor", "truncated"]);
+    assert!(truncated[0]["date"].is_null());
+    // A header alone still gives a findable (empty) record, dated.
+    let only = hits(&env, &["*", "--vendor", "headeronly.com"]);
+    assert_eq!(only.len(), 1);
+    assert_eq!(only[0]["date"], "2016-02-03");
+    // --strict fails after the whole report.
+    let strict = env.run(&["index", "--strict", "--rebuild"]);
+    assert_eq!(strict.code, 2);
+    assert!(
+        strict.stderr.contains("index now holds 3 policies"),
+        "{}",
+        strict.stderr
+    );
+    assert!(strict.stderr.contains("--strict"), "{}", strict.stderr);
+}
+
+#[test]
+fn huge_and_deep_files_index_in_bounded_memory() {
+    let env = TestEnv::new();
+    let mut many = header("many.com", "2015-01-01");
+    for i in 0..100_000 {
+        many.push_str(&format!("## Heading {i}\n\nword{i}\n\n"));
+    }
+    env.write("corpus/many.md", many);
+    let line = (0..150_000)
+        .map(|i| format!("w{i}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(line.len() > 1_000_000);
+    env.write(
+        "corpus/oneline.md",
+        header("oneline.com", "2015-01-01") + &line + "\n",
+    );
+    let deep_list = "- ".repeat(10_000) + "deepword\n";
+    let deep_quote = ">".repeat(10_000) + " quoteword\n";
+    env.write(
+        "corpus/deep.md",
+        header("deep.com", "2015-01-01") + &deep_list + "\n" + &deep_quote,
+    );
+    let time = std::path::Path::new("/usr/bin/time");
+    let r = if time.exists() {
+        let out = std::process::Command::new(time)
+            .args([
+                "-f",
+                "maxrss_kb=%M",
+                env!("CARGO_BIN_EXE_policies"),
+                "index",
+            ])
+            .current_dir(env.dir.path())
+            .output()
+            .unwrap();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    } else {
+        env.run(&["index"])
+    };
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    no_panic(&r);
+    if let Some(kb) = r.stderr.split("maxrss_kb=").nth(1) {
+        let kb: u64 = kb.trim().parse().unwrap();
+        // The writer's budget is 1 GB; parsing adds little on top.
+        assert!(kb < 1_500_000, "peak RSS {kb} kB");
+    }
+    let count = |q: &str| -> u64 {
+        let v: Value = env.json(&["query", q, "--count", "--format", "json"]);
+        v["total_hits"].as_u64().unwrap()
+    };
+    assert_eq!(count("vendor:many.com"), 100_000);
+    assert_eq!(count("word99999"), 1);
+    assert_eq!(count("w149999"), 1);
+    assert_eq!(count("w0"), 1);
+    assert!(
+        count("vendor:oneline.com") >= 2,
+        "a 1 MB line is split into parts"
+    );
+    assert_eq!(count("deepword"), 1);
+    assert_eq!(count("quoteword"), 1);
+}
+
+#[test]
+fn links_duplicates_and_vanishing_files() {
+    let env = TestEnv::with_seeds();
+    let seed = std::fs::read_dir(env.path("corpus"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    std::fs::create_dir_all(env.path("corpus/copy")).unwrap();
+    std::fs::copy(&seed, env.path("corpus/copy/same.txt")).unwrap();
+    std::fs::create_dir_all(env.path("outside")).unwrap();
+    env.write(
+        "outside/secret.md",
+        header("secret.com", "2015-01-01") + "hidden text\n",
+    );
+    std::os::unix::fs::symlink(env.path("outside/secret.md"), env.path("corpus/link.md")).unwrap();
+    std::os::unix::fs::symlink(env.path("corpus"), env.path("corpus/loop")).unwrap();
+    let r = env.ok(&["index"]);
+    no_panic(&r);
+    assert!(
+        r.stderr.contains("link.md: symbolic link, not followed"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("loop: symbolic link, not followed"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("index now holds 6 policies"),
+        "{}",
+        r.stderr
+    );
+    assert!(hits(&env, &["hidden"]).is_empty());
+    // The same text at two paths: two policies with distinct ids.
+    let vendor = common::headers(&env.path("corpus"))
+        .into_iter()
+        .find(|(p, _, _)| p == &seed)
+        .unwrap()
+        .1;
+    let h = hits(&env, &["*", "--vendor", &vendor]);
+    let policies: BTreeSet<&str> = h.iter().map(|x| x["policy_id"].as_str().unwrap()).collect();
+    let ids: BTreeSet<&str> = h.iter().map(|x| x["id"].as_str().unwrap()).collect();
+    assert_eq!(policies.len(), 2);
+    assert_eq!(ids.len(), h.len());
+}
+
+#[test]
+fn unreadable_files_are_skipped_and_the_run_goes_on() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = TestEnv::with_seeds();
+    env.write(
+        "corpus/locked.md",
+        header("locked.com", "2015-01-01") + "text\n",
+    );
+    std::fs::set_permissions(
+        env.path("corpus/locked.md"),
+        std::fs::Permissions::from_mode(0o000),
+    )
+    .unwrap();
+    // Root reads anything: run as nobody then, when setpriv can switch users.
+    let is_root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout == b"0\n")
+        .unwrap_or(false);
+    let r = if is_root {
+        if std::process::Command::new("setpriv")
+            .arg("--help")
+            .output()
+            .is_err()
+        {
+            eprintln!("skipped: running as root without setpriv");
+            return;
+        }
+        let mut perms = std::fs::metadata(env.dir.path()).unwrap().permissions();
+        perms.set_mode(0o777);
+        std::fs::set_permissions(env.dir.path(), perms).unwrap();
+        for d in ["corpus"] {
+            std::fs::set_permissions(env.path(d), std::fs::Permissions::from_mode(0o777)).unwrap();
+        }
+        let out = std::process::Command::new("setpriv")
+            .args([
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                env!("CARGO_BIN_EXE_policies"),
+                "index",
+                "--index",
+                "idx",
+            ])
+            .current_dir(env.dir.path())
+            .output()
+            .unwrap();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    } else {
+        env.run(&["index", "--index", "idx"])
+    };
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("locked.md: unreadable"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("index now holds 5 policies"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// A corpus of `n` dated snapshots made from the real fixtures.
+fn make_corpus(env: &TestEnv, n: usize) {
+    let mut texts = Vec::new();
+    for entry in walkdir::WalkDir::new(fixtures().join("plp")).sort_by_file_name() {
+        let entry = entry.unwrap();
+        if entry.path().extension().is_some_and(|e| e == "md") {
+            let t = std::fs::read_to_string(entry.path()).unwrap();
+            texts.push(t.split_once('\n').unwrap().1.to_string());
+        }
+    }
+    for i in 0..n {
+        let date = format!("{}-{:02}-{:02}", 2000 + i % 20, 1 + i % 12, 1 + i % 28);
+        let body = &texts[i % texts.len()];
+        env.write(
+            &format!("corpus/{:03}/site{i}.md", i % 97),
+            header(&format!("site{i}.com"), &date) + body,
+        );
+    }
+}
+
+fn spawn_index(env: &TestEnv, index: &str) -> Child {
+    env.command(&[
+        "index",
+        "--index",
+        index,
+        "--checkpoint-mb",
+        "1",
+        "--threads",
+        "2",
+    ])
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap()
+}
+
+/// Every section id in an index, paging through all of it.
+fn ids(env: &TestEnv, index: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut offset = 0;
+    loop {
+        let off = offset.to_string();
+        let v: Value = env.json(&[
+            "query", "*", "--index", index, "--limit", "10000", "--offset", &off, "--format",
+            "json",
+        ]);
+        let hits = v["hits"].as_array().unwrap();
+        out.extend(hits.iter().map(|h| h["id"].as_str().unwrap().to_string()));
+        offset += 10_000;
+        if offset as u64 >= v["total_hits"].as_u64().unwrap() {
+            assert_eq!(out.len() as u64, v["total_hits"].as_u64().unwrap());
+            return out;
+        }
+    }
+}
+
+#[test]
+fn killed_runs_resume_to_the_same_index() {
+    let env = TestEnv::new();
+    make_corpus(&env, 2000);
+    env.ok(&["index", "--index", "clean", "--quiet"]);
+    let clean = ids(&env, "clean");
+    assert!(clean.len() > 2000);
+    for (k, delay_ms) in [150u64, 600, 1500, 3000].into_iter().enumerate() {
+        let index = format!("killed{k}");
+        let mut child = spawn_index(&env, &index);
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        if env.path(&index).join("meta.json").exists() {
+            // Whatever the moment, the index opens and answers from its last commit.
+            let stats = env.run(&["stats", "--index", &index, "--format", "json"]);
+            assert_eq!(stats.code, 0, "killed at {delay_ms} ms: {}", stats.stderr);
+            no_panic(&stats);
+        }
+        // The same command again resumes and ends identical to a clean build.
+        let r = env.ok(&["index", "--index", &index, "--checkpoint-mb", "1"]);
+        assert!(
+            r.stderr.contains("index now holds 2000 policies"),
+            "{}",
+            r.stderr
+        );
+        assert_eq!(ids(&env, &index), clean, "killed at {delay_ms} ms");
+    }
+}
+
+#[test]
+fn signals_stop_at_the_last_commit() {
+    let env = TestEnv::new();
+    make_corpus(&env, 2000);
+    for (signal, code) in [("-INT", 130), ("-TERM", 143)] {
+        let index = format!("sig{code}");
+        let mut child = spawn_index(&env, &index);
+        // Wait for a first checkpoint, then signal.
+        let started = Instant::now();
+        while !env.path(&index).join("meta.json").exists()
+            && started.elapsed() < Duration::from_secs(60)
+        {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        std::thread::sleep(Duration::from_millis(400));
+        std::process::Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        let signalled = Instant::now();
+        let status = child.wait().unwrap();
+        let took = signalled.elapsed();
+        let mut err = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+        if status.code() == Some(0) {
+            eprintln!("the run finished before the signal; nothing to check");
+            continue;
+        }
+        assert_eq!(status.code(), Some(code), "{err}");
+        assert!(err.contains("interrupted"), "{err}");
+        assert!(took < Duration::from_secs(5), "took {took:?} to stop");
+        let stats = env.run(&["stats", "--index", &index]);
+        assert_eq!(stats.code, 0, "{}", stats.stderr);
+        let r = env.ok(&["index", "--index", &index]);
+        assert!(
+            r.stderr.contains("index now holds 2000 policies"),
+            "{}",
+            r.stderr
+        );
+    }
+}
+
+#[test]
+fn a_second_writer_is_refused_while_queries_go_on() {
+    let env = TestEnv::new();
+    make_corpus(&env, 2000);
+    env.ok(&["index", "--index", "idx", "--quiet"]);
+    // Change every file so the next run has work to do.
+    for entry in walkdir::WalkDir::new(env.path("corpus")) {
+        let entry = entry.unwrap();
+        if entry.file_type().is_file() {
+            let mut t = std::fs::read_to_string(entry.path()).unwrap();
+            t.push_str("\nappended\n");
+            std::fs::write(entry.path(), t).unwrap();
+        }
+    }
+    let mut first = spawn_index(&env, "idx");
+    std::thread::sleep(Duration::from_millis(300));
+    let second = env.run(&["index", "--index", "idx"]);
+    let query = env.run(&["query", "*", "--index", "idx", "--count"]);
+    let status = first.wait().unwrap();
+    if status.code() == Some(0) && second.code == 0 {
+        eprintln!("the first run ended before the second started; nothing to check");
+        return;
+    }
+    assert_eq!(second.code, 2, "{}", second.stderr);
+    assert!(
+        second.stderr.contains("being written by another"),
+        "{}",
+        second.stderr
+    );
+    assert_eq!(query.code, 0, "{}", query.stderr);
+    assert_eq!(status.code(), Some(0), "the first run is unharmed");
+    assert_eq!(ids(&env, "idx").len(), ids(&env, "idx").len());
+    let v: Value = env.json(&[
+        "query", "appended", "--index", "idx", "--count", "--format", "json",
+    ]);
+    assert!(v["total_hits"].as_u64().unwrap() >= 2000);
+}
+
+#[test]
+fn damaged_indexes_give_a_clear_error() {
+    let env = TestEnv::with_seeds();
+    env.ok(&["index", "--quiet"]);
+    let segment_files = |dir: &str| -> Vec<std::path::PathBuf> {
+        let mut v: Vec<_> = std::fs::read_dir(env.path(dir))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e != "json" && e != "lock"))
+            .collect();
+        v.sort();
+        v
+    };
+    let copy = |name: &str| copy_dir(&env.path("index"), &env.path(name));
+    copy("missing");
+    std::fs::remove_file(
+        segment_files("missing")
+            .iter()
+            .find(|p| p.extension().unwrap() == "idx")
+            .unwrap(),
+    )
+    .unwrap();
+    copy("truncated");
+    for f in segment_files("truncated") {
+        let len = std::fs::metadata(&f).unwrap().len();
+        let file = std::fs::OpenOptions::new().write(true).open(&f).unwrap();
+        file.set_len(len / 2).unwrap();
+    }
+    copy("garbled");
+    std::fs::write(env.path("garbled/meta.json"), "{ not json").unwrap();
+    copy("oldschema");
+    let meta = std::fs::read_to_string(env.path("oldschema/meta.json")).unwrap();
+    let meta = meta.replace("\\\"schema_version\\\":", "\\\"schema_version\\\":99");
+    std::fs::write(
+        env.path("oldschema/meta.json"),
+        meta.replace(":99", ":99").replace("99", "99"),
+    )
+    .unwrap();
+    env.write("notindex/readme.txt", "my notes");
+    for (dir, expect) in [
+        ("missing", "--rebuild"),
+        ("truncated", "--rebuild"),
+        ("garbled", "--rebuild"),
+        ("oldschema", "schema version"),
+        ("notindex", "not a policies index"),
+    ] {
+        for args in [
+            vec!["query", "credit", "--index", dir],
+            vec!["stats", "--index", dir],
+        ] {
+            let r = env.run(&args);
+            assert_eq!(r.code, 2, "{dir}: {}", r.stderr);
+            assert!(r.stderr.contains(expect), "{dir}: {}", r.stderr);
+            no_panic(&r);
+        }
+    }
+    // --rebuild recovers a damaged index; it refuses to touch a directory of other data.
+    env.ok(&["index", "--index", "truncated", "--rebuild", "--quiet"]);
+    assert_eq!(
+        env.run(&["query", "credit", "--index", "truncated"]).code,
+        0
+    );
+    let r = env.run(&["index", "--index", "notindex", "--rebuild"]);
+    assert_eq!(r.code, 2);
+    assert!(env.path("notindex/readme.txt").exists());
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_file() {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn odd_query_input_is_refused_or_bounded() {
+    use std::os::unix::ffi::OsStrExt;
+    let env = TestEnv::with_seeds();
+    env.ok(&["index", "--quiet"]);
+    let out = env
+        .command(&[])
+        .args([
+            std::ffi::OsStr::new("query"),
+            std::ffi::OsStr::from_bytes(b"caf\xe9"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let big = "credit ".repeat(14_000);
+    let r = env.run(&["query", &big]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("limit"), "{}", r.stderr);
+    no_panic(&r);
+    for q in [
+        "AND",
+        "\"",
+        "year:[2010 TO",
+        "vendor:",
+        "((((a)",
+        "year:abc",
+        "date:[x TO y]",
+        "*:*",
+        "^2",
+        "a~~",
+    ] {
+        let r = env.run(&["query", q]);
+        assert!(
+            r.code == 1 || r.code == 2 || r.code == 0,
+            "{q}: {}",
+            r.stderr
+        );
+        no_panic(&r);
+    }
+    let r = env.run(&["query", "credit", "--offset", "100000000"]);
+    assert_eq!(r.code, 0);
+    no_panic(&r);
+}

@@ -191,8 +191,12 @@ struct SectionBuilder {
 impl SectionBuilder {
     fn run(&mut self, markdown: &str) {
         // No extensions: plain CommonMark is what the dataset's converter wrote.
-        for event in Parser::new_ext(markdown, Options::empty()) {
-            self.event(event);
+        for (event, range) in Parser::new_ext(markdown, Options::empty()).into_offset_iter() {
+            if let Event::Start(Tag::Item) = event {
+                self.start_item(markdown.get(range).unwrap_or(""));
+            } else {
+                self.event(event);
+            }
         }
     }
 
@@ -271,19 +275,32 @@ impl SectionBuilder {
                     self.line_break();
                 }
             }
-            Event::Start(Tag::Item) => {
-                self.line_break();
-                // Ordered lists keep their numbers: text refers to "item 3".
-                if let Some(Some(n)) = self.lists.last_mut() {
-                    self.body.push_str(&format!("{n}. "));
-                    *n += 1;
-                }
-            }
+            Event::Start(Tag::Item) => self.start_item(""),
             Event::End(TagEnd::Item) => self.line_break(),
             Event::Start(Tag::CodeBlock(_) | Tag::BlockQuote(_))
             | Event::End(TagEnd::CodeBlock | TagEnd::BlockQuote(_))
             | Event::Rule => self.body.push_str("\n\n"),
             _ => {}
+        }
+    }
+
+    /// A list item starts a line. Ordered lists keep their numbers as written (text
+    /// refers to "item 3"; CommonMark would renumber them).
+    fn start_item(&mut self, source: &str) {
+        self.line_break();
+        if let Some(Some(n)) = self.lists.last_mut() {
+            let digits: String = source
+                .trim_start()
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            if digits.is_empty() {
+                self.body.push_str(&format!("{n}. "));
+            } else {
+                self.body.push_str(&digits);
+                self.body.push_str(". ");
+            }
+            *n += 1;
         }
     }
 

@@ -3,6 +3,7 @@
 
 pub mod build;
 pub mod schema;
+pub mod stem;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};

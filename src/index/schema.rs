@@ -5,7 +5,9 @@ use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, SchemaBuilder,
     TextFieldIndexing, TextOptions,
 };
-use tantivy::tokenizer::{LowerCaser, RawTokenizer, TextAnalyzer};
+use tantivy::tokenizer::{
+    LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, TextAnalyzer,
+};
 
 /// Bumped whenever fields, their options or the sectioning change.
 pub const SCHEMA_VERSION: u32 = 2;
@@ -121,7 +123,17 @@ pub fn fields_of(schema: &Schema) -> Result<Fields, String> {
 }
 
 /// Registers the tokenizers the schema names. Must be called on every opened index.
+/// `en_stem` is replaced by the same chain as tantivy's (words, long tokens dropped,
+/// lower-cased, English stems) with a memoised stemmer: same tokens, less time.
 pub fn register_tokenizers(index: &Index) {
+    index.tokenizers().register(
+        TEXT_TOKENIZER,
+        TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(RemoveLongFilter::limit(40))
+            .filter(LowerCaser)
+            .filter(super::stem::MemoStemmer)
+            .build(),
+    );
     index.tokenizers().register(
         KEYWORD_TOKENIZER,
         TextAnalyzer::builder(RawTokenizer::default())

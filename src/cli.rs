@@ -124,7 +124,18 @@ pub struct VendorsArgs {
 #[derive(Debug, Args)]
 pub struct IndexArgs {
     /// Corpus directories or files (default: corpus/).
+    #[arg(conflicts_with = "git")]
     pub corpus: Vec<PathBuf>,
+    /// Index every version of every policy file in this git repository's history
+    /// (read directly, no checkout), instead of files on disk.
+    #[arg(long, value_name = "REPO")]
+    pub git: Option<PathBuf>,
+    /// With --git: the revision whose history is indexed.
+    #[arg(long, default_value = "HEAD", requires = "git")]
+    pub rev: String,
+    /// With --git: only paths matching these globs (e.g. 'a/**'); default all .md/.markdown/.txt.
+    #[arg(long, value_name = "GLOB", requires = "git")]
+    pub paths: Vec<String>,
     /// Index directory.
     #[arg(long, default_value = "index")]
     pub index: PathBuf,

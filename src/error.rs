@@ -51,6 +51,8 @@ pub enum IndexError {
          wait for it to finish (queries meanwhile answer from its last commit)"
     )]
     Locked { path: PathBuf },
+    #[error("git repository {repo}: {message}")]
+    Git { repo: PathBuf, message: String },
     #[error(transparent)]
     Corpus(#[from] CorpusError),
     #[error("index error: {0}")]

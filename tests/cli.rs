@@ -44,6 +44,7 @@ struct Hit {
     url: Option<String>,
     source_url: Option<String>,
     path: String,
+    revision: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -11,6 +11,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use signal_hook::consts::{SIGINT, SIGTERM};
 
 use crate::cli::IndexArgs;
+use crate::index::build::GitSource;
 use crate::index::{BuildSummary, IndexConfig, Progress, build_index};
 
 /// A progress bar on stderr (or nothing), and the signal that asks the build to stop.
@@ -76,6 +77,11 @@ pub(super) fn config(args: &IndexArgs) -> IndexConfig {
         max_file_bytes: args.max_file_mb.saturating_mul(1024 * 1024),
         processors_file: args.processors.clone(),
         checkpoint_bytes: args.checkpoint_mb.max(1).saturating_mul(1024 * 1024),
+        git: args.git.as_ref().map(|repo| GitSource {
+            repo: repo.clone(),
+            rev: args.rev.clone(),
+            paths: args.paths.clone(),
+        }),
     }
 }
 
@@ -140,6 +146,12 @@ pub(super) fn report(s: &BuildSummary, verbose: bool) {
         eprintln!(
             "policies: … and {} more warnings (--verbose lists all)",
             s.warnings.len() - limit
+        );
+    }
+    if s.commits > 0 {
+        eprintln!(
+            "walked {} new commits: {} distinct new policy versions",
+            s.commits, s.files_seen
         );
     }
     let secs = s.elapsed.as_secs_f64();

@@ -110,6 +110,9 @@ pub(super) fn open_or_build(index: Option<&Path>) -> anyhow::Result<PolicyIndex>
                 verbose: false,
                 checkpoint_mb: 256,
                 strict: false,
+                git: None,
+                rev: "HEAD".to_string(),
+                paths: Vec::new(),
             };
             let (summary, signal) = super::index::build(&super::index::config(&args), false)?;
             if summary.interrupted {

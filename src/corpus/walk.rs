@@ -186,6 +186,17 @@ pub fn load_file(path: &Path, max_bytes: u64) -> Result<LoadedFile, SkipReason> 
             limit: max_bytes,
         });
     }
+    from_bytes(bytes, max_bytes)
+}
+
+/// Checks a policy's bytes (from a file or a git blob) and decodes them.
+pub fn from_bytes(bytes: Vec<u8>, max_bytes: u64) -> Result<LoadedFile, SkipReason> {
+    if bytes.len() as u64 > max_bytes {
+        return Err(SkipReason::TooLarge {
+            bytes: bytes.len() as u64,
+            limit: max_bytes,
+        });
+    }
     if let Some(offset) = memchr_nul(&bytes) {
         return Err(SkipReason::Binary { offset });
     }

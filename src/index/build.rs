@@ -15,7 +15,8 @@ use tantivy::{Index, IndexWriter, TantivyDocument};
 use super::schema::{Fields, build_schema, register_tokenizers};
 use super::{IndexInfo, PolicyIndex, SCHEMA_VERSION, count_str_values, file_state, now_rfc3339};
 use crate::corpus::{
-    FileEntry, Policy, ProcessorMatcher, SkipReason, load_file, parse_policy, walk_roots,
+    FileEntry, Policy, ProcessorMatcher, SkipReason, from_bytes, load_file, parse_policy,
+    walk_roots,
 };
 use crate::error::IndexError;
 
@@ -33,6 +34,16 @@ pub struct IndexConfig {
     pub processors_file: Option<PathBuf>,
     /// Commit after about this many bytes of input.
     pub checkpoint_bytes: u64,
+    /// Index a git repository's history instead of the roots.
+    pub git: Option<GitSource>,
+}
+
+/// `index --git REPO [--rev REV] [--paths GLOB…]`.
+#[derive(Debug, Clone)]
+pub struct GitSource {
+    pub repo: PathBuf,
+    pub rev: String,
+    pub paths: Vec<String>,
 }
 
 /// Reports progress; implemented by the command layer (a progress bar, or nothing).
@@ -70,6 +81,8 @@ pub struct BuildSummary {
     pub year_span: Option<(u64, u64)>,
     /// Commits made (one per checkpoint batch).
     pub checkpoints: u64,
+    /// Git commits walked (with `--git`).
+    pub commits: u64,
     /// The run was stopped (signal) before it finished; the index is at its last commit.
     pub interrupted: bool,
 }
@@ -85,33 +98,49 @@ impl BuildSummary {
     }
 }
 
-/// Builds or updates the index at `cfg.index_dir` from `cfg.roots`.
+/// Builds or updates the index at `cfg.index_dir` from `cfg.roots` (or, with
+/// `cfg.git`, from a repository's history).
 pub fn build_index(cfg: &IndexConfig, progress: &dyn Progress) -> Result<BuildSummary, IndexError> {
     let started = Instant::now();
     let matcher = match &cfg.processors_file {
         Some(p) => ProcessorMatcher::with_file(p)?,
         None => ProcessorMatcher::builtin(),
     };
-    let (files, walk_skips) = walk_roots(&cfg.roots)?;
-    let (index, fields, previous_roots) = open_or_create(cfg)?;
+    let mut summary = match &cfg.git {
+        Some(git) => build_from_git(cfg, git, &matcher, progress)?,
+        None => build_from_files(cfg, &matcher, progress)?,
+    };
+    let opened = PolicyIndex::open(&cfg.index_dir)?;
+    let searcher = opened.reader()?.searcher();
+    fill_totals(&mut summary, &searcher)?;
+    summary.elapsed = started.elapsed();
+    Ok(summary)
+}
 
-    let mut roots: BTreeSet<String> = previous_roots.into_iter().collect();
-    let abs_roots: Vec<PathBuf> = cfg
-        .roots
-        .iter()
-        .map(|r| std::path::absolute(r).unwrap_or_else(|_| r.clone()))
-        .collect();
-    roots.extend(abs_roots.iter().map(|r| r.to_string_lossy().into_owned()));
-    let payload = serde_json::to_string(&IndexInfo {
+fn empty_info() -> IndexInfo {
+    IndexInfo {
         schema_version: SCHEMA_VERSION,
         built_at: now_rfc3339(),
-        roots: roots.into_iter().collect(),
-    })
-    .map_err(|e| IndexError::Io {
+        roots: Vec::new(),
+        git: BTreeMap::new(),
+    }
+}
+
+/// The index metadata to commit: what was there, plus this run's roots or git tip.
+fn payload(info: &IndexInfo) -> Result<String, IndexError> {
+    serde_json::to_string(info).map_err(|e| IndexError::Io {
         context: "cannot write index metadata".to_string(),
         source: std::io::Error::other(e),
-    })?;
+    })
+}
 
+/// Opens the writer (refused while another run holds it) and, for a new index, commits
+/// it empty with its metadata, so it opens even if this run stops before a checkpoint.
+fn open_writer(
+    cfg: &IndexConfig,
+    index: &Index,
+    payload: &str,
+) -> Result<IndexWriter<TantivyDocument>, IndexError> {
     let per_thread_floor = 16;
     if cfg.memory_mb < per_thread_floor * cfg.threads {
         return Err(IndexError::Io {
@@ -134,29 +163,276 @@ pub fn build_index(cfg: &IndexConfig, progress: &dyn Progress) -> Result<BuildSu
             other => IndexError::Tantivy(other),
         })?;
     if index.load_metas()?.payload.is_none() {
-        // A new index: commit it empty with its metadata first, so that it opens even if
-        // this run is stopped before its first checkpoint.
         let mut prepared = writer.prepare_commit()?;
-        prepared.set_payload(&payload);
+        prepared.set_payload(payload);
         prepared.commit()?;
     }
     if cfg.rebuild {
         writer.delete_all_documents()?;
     }
+    Ok(writer)
+}
+
+/// Outcomes of a run, gathered from the parsing threads.
+#[derive(Default)]
+struct Gathered {
+    counters: Counters,
+    skipped: Mutex<Vec<(PathBuf, SkipReason)>>,
+    warnings: Mutex<Vec<(PathBuf, String)>>,
+    error: Mutex<Option<tantivy::TantivyError>>,
+}
+
+impl Gathered {
+    fn record(&self, path: &Path, outcome: tantivy::Result<Outcome>) {
+        match outcome {
+            Ok(Outcome::Indexed { warning }) => {
+                if let Some(w) = warning {
+                    lock(&self.warnings).push((path.to_path_buf(), w));
+                }
+            }
+            Ok(Outcome::Unchanged) => {}
+            Ok(Outcome::Skipped(reason)) => lock(&self.skipped).push((path.to_path_buf(), reason)),
+            Err(e) => {
+                lock(&self.error).get_or_insert(e);
+            }
+        }
+    }
+
+    fn into_summary(self, summary: &mut BuildSummary) {
+        let c = &self.counters;
+        summary.files_indexed = c.indexed.load(Ordering::Relaxed);
+        summary.files_unchanged = c.unchanged.load(Ordering::Relaxed);
+        summary.sections_added = c.sections.load(Ordering::Relaxed);
+        summary.bytes_read = c.bytes.load(Ordering::Relaxed);
+        summary.lossy_utf8 = c.lossy.load(Ordering::Relaxed);
+        summary.no_header = c.no_header.load(Ordering::Relaxed);
+        let mut skipped = self.skipped.into_inner().unwrap_or_else(|e| e.into_inner());
+        summary.skipped.append(&mut skipped);
+        summary.skipped.sort();
+        summary.warnings = self
+            .warnings
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner());
+        summary.warnings.sort();
+    }
+}
+
+/// Runs `work` over `items` in parallel, in checkpoint batches of about
+/// `cfg.checkpoint_bytes` (by `sizes`), committing `payload` after each batch. On a stop
+/// request the unfinished batch is rolled back. Returns (checkpoints, interrupted).
+#[allow(clippy::too_many_arguments)]
+fn run_in_batches<T: Sync>(
+    cfg: &IndexConfig,
+    mut writer: IndexWriter<TantivyDocument>,
+    payload: &str,
+    items: &[T],
+    sizes: &[u64],
+    progress: &dyn Progress,
+    gathered: &Gathered,
+    work: impl Fn(&T, &IndexWriter<TantivyDocument>) + Sync,
+) -> Result<(u64, bool), IndexError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(cfg.threads)
+        .build()
+        .map_err(|e| IndexError::Io {
+            context: "cannot start parsing threads".to_string(),
+            source: std::io::Error::other(e),
+        })?;
+    progress.start(items.len() as u64, sizes.iter().sum());
+    let mut checkpoints = 0;
+    let mut interrupted = false;
+    for range in checkpoint_batches(sizes, cfg.checkpoint_bytes) {
+        let shared = &writer;
+        pool.install(|| {
+            items[range.clone()]
+                .par_iter()
+                .zip(&sizes[range.clone()])
+                .for_each(|(item, size)| {
+                    if !progress.should_stop() {
+                        work(item, shared);
+                        progress.advance(*size);
+                    }
+                });
+        });
+        if let Some(e) = lock(&gathered.error).take() {
+            progress.finish();
+            return Err(e.into());
+        }
+        if progress.should_stop() {
+            // Drop what this batch added: the index stays at its last commit.
+            writer.rollback()?;
+            interrupted = true;
+            break;
+        }
+        let mut prepared = writer.prepare_commit()?;
+        prepared.set_payload(payload);
+        prepared.commit()?;
+        checkpoints += 1;
+    }
+    progress.finish();
+    if !interrupted {
+        writer.wait_merging_threads()?;
+    }
+    Ok((checkpoints, interrupted))
+}
+
+thread_local! {
+    /// Each parsing thread's own handle on the repository (handles are not shared).
+    static REPO: std::cell::RefCell<Option<gix::Repository>> = const { std::cell::RefCell::new(None) };
+}
+
+fn build_from_git(
+    cfg: &IndexConfig,
+    git: &GitSource,
+    matcher: &ProcessorMatcher,
+    progress: &dyn Progress,
+) -> Result<BuildSummary, IndexError> {
+    let (repo, tip) = super::git::open(&git.repo, &git.rev)?;
+    let globs = if git.paths.is_empty() {
+        None
+    } else {
+        let mut b = globset::GlobSetBuilder::new();
+        for p in &git.paths {
+            b.add(globset::Glob::new(p).map_err(|e| IndexError::Git {
+                repo: git.repo.clone(),
+                message: format!("bad --paths glob {p:?}: {e}"),
+            })?);
+        }
+        Some(b.build().map_err(|e| IndexError::Git {
+            repo: git.repo.clone(),
+            message: e.to_string(),
+        })?)
+    };
+    let (index, fields, previous) = open_or_create(cfg)?;
+    let key = super::git::repo_key(&git.repo)
+        .to_string_lossy()
+        .into_owned();
+    let mut info = previous.unwrap_or_else(empty_info);
+    let since = if cfg.rebuild {
+        None
+    } else {
+        info.git
+            .get(&key)
+            .and_then(|s| gix::ObjectId::from_hex(s.as_bytes()).ok())
+    };
+    let walk = super::git::walk(&git.repo, &repo, tip, since, globs.as_ref())?;
+    info.git.insert(key, tip.to_string());
+    info.built_at = now_rfc3339();
+    let payload = payload(&info)?;
+    let writer = open_writer(cfg, &index, &payload)?;
+
+    // A version already in the index (reached again through a revert, say) is not
+    // indexed twice.
+    let searcher = index.reader()?.searcher();
+    let mut snapshots = Vec::with_capacity(walk.snapshots.len());
+    let mut already = 0;
+    for s in walk.snapshots {
+        let term = Term::from_field_text(fields.blob, &s.blob.to_string());
+        if !cfg.rebuild && searcher.doc_freq(&term)? > 0 {
+            already += 1;
+        } else {
+            snapshots.push(s);
+        }
+    }
+    let sizes: Vec<u64> = snapshots
+        .iter()
+        .map(|s| repo.find_header(s.blob).map(|h| h.size()).unwrap_or(0))
+        .collect();
+    let shared = repo.into_sync();
+    let mut summary = BuildSummary {
+        files_seen: snapshots.len() as u64 + already,
+        commits: walk.commits,
+        ..Default::default()
+    };
+    let gathered = Gathered::default();
+    gathered
+        .counters
+        .unchanged
+        .fetch_add(already, Ordering::Relaxed);
+    let (checkpoints, interrupted) = run_in_batches(
+        cfg,
+        writer,
+        &payload,
+        &snapshots,
+        &sizes,
+        progress,
+        &gathered,
+        |snap, writer| {
+            let shown = PathBuf::from(format!("{}@{}", snap.path, snap.blob.to_hex_with_len(10)));
+            let bytes = REPO.with(|cell| {
+                let mut cell = cell.borrow_mut();
+                let repo = cell.get_or_insert_with(|| shared.to_thread_local());
+                repo.find_object(snap.blob).map(|o| o.detach().data)
+            });
+            let outcome = match bytes {
+                Err(e) => Ok(Outcome::Skipped(SkipReason::Unreadable(e.to_string()))),
+                Ok(bytes) => match from_bytes(bytes, cfg.max_file_bytes) {
+                    Err(reason) => Ok(Outcome::Skipped(reason)),
+                    Ok(loaded) => {
+                        gathered
+                            .counters
+                            .bytes
+                            .fetch_add(loaded.bytes, Ordering::Relaxed);
+                        let blob = snap.blob.to_string();
+                        let revision = snap.commit.to_string();
+                        let origin = Origin {
+                            path: &snap.path,
+                            hash: loaded.hash,
+                            revision: Some(&revision),
+                            blob: Some(&blob),
+                        };
+                        index_text(
+                            &loaded,
+                            &fallback_vendor(Path::new(&snap.path)),
+                            &format!("{}@{blob}", snap.path),
+                            &origin,
+                            matcher,
+                            &fields,
+                            writer,
+                            &gathered.counters,
+                        )
+                    }
+                },
+            };
+            gathered.record(&shown, outcome);
+        },
+    )?;
+    summary.checkpoints = checkpoints;
+    summary.interrupted = interrupted;
+    gathered.into_summary(&mut summary);
+    Ok(summary)
+}
+
+fn build_from_files(
+    cfg: &IndexConfig,
+    matcher: &ProcessorMatcher,
+    progress: &dyn Progress,
+) -> Result<BuildSummary, IndexError> {
+    let (files, walk_skips) = walk_roots(&cfg.roots)?;
+    let (index, fields, previous) = open_or_create(cfg)?;
+    let abs_roots: Vec<PathBuf> = cfg
+        .roots
+        .iter()
+        .map(|r| std::path::absolute(r).unwrap_or_else(|_| r.clone()))
+        .collect();
+    let mut info = previous.unwrap_or_else(empty_info);
+    let mut roots: BTreeSet<String> = info.roots.iter().cloned().collect();
+    roots.extend(abs_roots.iter().map(|r| r.to_string_lossy().into_owned()));
+    info.roots = roots.into_iter().collect();
+    info.built_at = now_rfc3339();
+    let payload = payload(&info)?;
+    let writer = open_writer(cfg, &index, &payload)?;
 
     let state = if cfg.rebuild {
         HashMap::new()
     } else {
-        let reader = index.reader()?;
-        file_state(&reader.searcher())?
+        file_state(&index.reader()?.searcher())?
     };
-
     let mut summary = BuildSummary {
         files_seen: files.len() as u64,
         skipped: walk_skips,
         ..Default::default()
     };
-
     // Records of files that are gone: under a root of this run, or no longer on disk.
     let walked: BTreeSet<&str> = files.iter().map(|f| f.key.as_str()).collect();
     for key in state.keys() {
@@ -169,95 +445,35 @@ pub fn build_index(cfg: &IndexConfig, progress: &dyn Progress) -> Result<BuildSu
             summary.files_removed += 1;
         }
     }
-
     let sizes: Vec<u64> = files
         .iter()
         .map(|f| std::fs::metadata(&f.path).map(|m| m.len()).unwrap_or(0))
         .collect();
-    progress.start(files.len() as u64, sizes.iter().sum());
-
-    let counters = Counters::default();
-    let skipped = Mutex::new(Vec::new());
-    let warnings = Mutex::new(Vec::new());
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(cfg.threads)
-        .build()
-        .map_err(|e| IndexError::Io {
-            context: "cannot start parsing threads".to_string(),
-            source: std::io::Error::other(e),
-        })?;
-    let add_error: Mutex<Option<tantivy::TantivyError>> = Mutex::new(None);
-    // Work in checkpoints: each batch of about `checkpoint_bytes` of input is committed,
-    // so an interrupted run loses at most one batch and a rerun resumes after it.
-    let batches = checkpoint_batches(&sizes, cfg.checkpoint_bytes);
-    let mut interrupted = false;
-    for (n, range) in batches.iter().enumerate() {
-        pool.install(|| {
-            files[range.clone()]
-                .par_iter()
-                .zip(&sizes[range.clone()])
-                .for_each(|(entry, size)| {
-                    if progress.should_stop() {
-                        return;
-                    }
-                    let outcome =
-                        index_one(entry, cfg, &state, &matcher, &fields, &writer, &counters);
-                    match outcome {
-                        Ok(Outcome::Indexed { warning }) => {
-                            if let Some(w) = warning {
-                                lock(&warnings).push((entry.path.clone(), w));
-                            }
-                        }
-                        Ok(Outcome::Unchanged) => {}
-                        Ok(Outcome::Skipped(reason)) => {
-                            lock(&skipped).push((entry.path.clone(), reason))
-                        }
-                        Err(e) => {
-                            lock(&add_error).get_or_insert(e);
-                        }
-                    }
-                    progress.advance(*size);
-                });
-        });
-        if let Some(e) = lock(&add_error).take() {
-            progress.finish();
-            return Err(e.into());
-        }
-        if progress.should_stop() {
-            // Drop what this batch added: the index stays at its last commit.
-            writer.rollback()?;
-            interrupted = true;
-            break;
-        }
-        let mut prepared = writer.prepare_commit()?;
-        prepared.set_payload(&payload);
-        prepared.commit()?;
-        summary.checkpoints = n as u64 + 1;
-    }
-    progress.finish();
-    if !interrupted {
-        writer.wait_merging_threads()?;
-    } else {
-        drop(writer);
-    }
+    let gathered = Gathered::default();
+    let (checkpoints, interrupted) = run_in_batches(
+        cfg,
+        writer,
+        &payload,
+        &files,
+        &sizes,
+        progress,
+        &gathered,
+        |entry: &FileEntry, writer| {
+            let outcome = index_one(
+                entry,
+                cfg,
+                &state,
+                matcher,
+                &fields,
+                writer,
+                &gathered.counters,
+            );
+            gathered.record(&entry.path, outcome);
+        },
+    )?;
+    summary.checkpoints = checkpoints;
     summary.interrupted = interrupted;
-
-    summary.files_indexed = counters.indexed.load(Ordering::Relaxed);
-    summary.files_unchanged = counters.unchanged.load(Ordering::Relaxed);
-    summary.sections_added = counters.sections.load(Ordering::Relaxed);
-    summary.bytes_read = counters.bytes.load(Ordering::Relaxed);
-    summary.lossy_utf8 = counters.lossy.load(Ordering::Relaxed);
-    summary.no_header = counters.no_header.load(Ordering::Relaxed);
-    let mut skipped = skipped.into_inner().unwrap_or_else(|e| e.into_inner());
-    summary.skipped.append(&mut skipped);
-    summary.skipped.sort();
-    summary.warnings = warnings.into_inner().unwrap_or_else(|e| e.into_inner());
-    summary.warnings.sort();
-
-    let opened = PolicyIndex::open(&cfg.index_dir)?;
-    let searcher = opened.reader()?.searcher();
-    fill_totals(&mut summary, &searcher)?;
-    summary.elapsed = started.elapsed();
+    gathered.into_summary(&mut summary);
     Ok(summary)
 }
 
@@ -321,16 +537,53 @@ fn index_one(
     if previous.is_some() {
         writer.delete_term(Term::from_field_text(fields.path, &entry.key));
     }
-    let fallback = fallback_vendor(&entry.path);
-    let policy = parse_policy(&loaded.text, &fallback, matcher);
+    let origin = Origin {
+        path: &entry.key,
+        hash: loaded.hash,
+        revision: None,
+        blob: None,
+    };
+    index_text(
+        &loaded,
+        &fallback_vendor(&entry.path),
+        &entry.id_path,
+        &origin,
+        matcher,
+        fields,
+        writer,
+        counters,
+    )
+}
+
+/// Where a snapshot's text came from, as stored with its records.
+struct Origin<'a> {
+    path: &'a str,
+    hash: u64,
+    revision: Option<&'a str>,
+    blob: Option<&'a str>,
+}
+
+/// Parses a snapshot's text and adds its records.
+#[allow(clippy::too_many_arguments)]
+fn index_text(
+    loaded: &crate::corpus::LoadedFile,
+    fallback: &str,
+    id_path: &str,
+    origin: &Origin,
+    matcher: &ProcessorMatcher,
+    fields: &Fields,
+    writer: &IndexWriter<TantivyDocument>,
+    counters: &Counters,
+) -> tantivy::Result<Outcome> {
+    let policy = parse_policy(&loaded.text, fallback, matcher);
     if loaded.lossy {
         counters.lossy.fetch_add(1, Ordering::Relaxed);
     }
     if !policy.has_header {
         counters.no_header.fetch_add(1, Ordering::Relaxed);
     }
-    let id = policy_id(&entry.id_path);
-    for doc in policy_docs(fields, entry, loaded.hash, &id, &policy) {
+    let id = policy_id(id_path);
+    for doc in policy_docs(fields, origin, &id, &policy) {
         writer.add_document(doc)?;
     }
     counters
@@ -368,8 +621,7 @@ pub fn policy_id(id_path: &str) -> (String, u64) {
 
 fn policy_docs(
     f: &Fields,
-    entry: &FileEntry,
-    hash: u64,
+    origin: &Origin,
     (policy_id, policy_num): &(String, u64),
     policy: &Policy,
 ) -> Vec<TantivyDocument> {
@@ -409,8 +661,14 @@ fn policy_docs(
             if let Some(u) = &policy.source_url {
                 d.add_text(f.source_url, u);
             }
-            d.add_text(f.path, &entry.key);
-            d.add_u64(f.file_hash, hash);
+            d.add_text(f.path, origin.path);
+            d.add_u64(f.file_hash, origin.hash);
+            if let Some(r) = origin.revision {
+                d.add_text(f.revision, r);
+            }
+            if let Some(b) = origin.blob {
+                d.add_text(f.blob, b);
+            }
             d
         })
         .collect()
@@ -418,13 +676,13 @@ fn policy_docs(
 
 /// Opens the index for writing, or creates it. `--rebuild` on an existing directory
 /// only proceeds when that directory is an index (or empty), never on other data.
-fn open_or_create(cfg: &IndexConfig) -> Result<(Index, Fields, Vec<String>), IndexError> {
+fn open_or_create(cfg: &IndexConfig) -> Result<(Index, Fields, Option<IndexInfo>), IndexError> {
     let dir = &cfg.index_dir;
     let io = |context: String| move |source: std::io::Error| IndexError::Io { context, source };
     let has_meta = dir.join("meta.json").is_file();
     if has_meta && !cfg.rebuild {
         let opened = PolicyIndex::open(dir)?;
-        return Ok((opened.index, opened.fields, opened.info.roots));
+        return Ok((opened.index, opened.fields, Some(opened.info)));
     }
     if dir.exists() && !super::is_empty_dir(dir) && !super::looks_like_index(dir) {
         return Err(IndexError::NotAnIndex { path: dir.clone() });
@@ -439,7 +697,7 @@ fn open_or_create(cfg: &IndexConfig) -> Result<(Index, Fields, Vec<String>), Ind
         // --rebuild on an index: reuse the directory if the schema matches, so the
         // writer's lock protects a concurrent run; otherwise start from scratch.
         if let Ok(opened) = PolicyIndex::open(dir) {
-            return Ok((opened.index, opened.fields, Vec::new()));
+            return Ok((opened.index, opened.fields, None));
         }
         for entry in std::fs::read_dir(dir).map_err(io(format!("cannot read {}", dir.display())))? {
             let entry = entry.map_err(io(format!("cannot read {}", dir.display())))?;
@@ -456,7 +714,7 @@ fn open_or_create(cfg: &IndexConfig) -> Result<(Index, Fields, Vec<String>), Ind
     let (schema, fields) = build_schema();
     let index = Index::create_in_dir(dir, schema)?;
     register_tokenizers(&index);
-    Ok((index, fields, Vec::new()))
+    Ok((index, fields, None))
 }
 
 fn fill_totals(summary: &mut BuildSummary, searcher: &tantivy::Searcher) -> Result<(), IndexError> {

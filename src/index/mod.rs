@@ -2,6 +2,7 @@
 //! opening it again with its metadata checked.
 
 pub mod build;
+pub mod git;
 pub mod schema;
 pub mod stem;
 
@@ -24,6 +25,9 @@ pub struct IndexInfo {
     pub built_at: String,
     /// Absolute corpus roots this index was built from.
     pub roots: Vec<String>,
+    /// Git repositories indexed (absolute path) and the last commit indexed from each.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub git: BTreeMap<String, String>,
 }
 
 /// An opened index with its fields and metadata.
@@ -167,10 +171,18 @@ pub fn file_state(searcher: &Searcher) -> tantivy::Result<HashMap<String, u64>> 
             continue;
         };
         let hashes = segment.fast_fields().u64("file_hash")?;
+        let revisions = segment.fast_fields().str("revision")?;
         let alive = segment.alive_bitset();
         let mut hash_of_ord: Vec<Option<u64>> = vec![None; paths.num_terms()];
         for doc in 0..segment.max_doc() {
             if alive.is_some_and(|a| !a.is_alive(doc)) {
+                continue;
+            }
+            // Snapshots read from git are not files on disk.
+            if revisions
+                .as_ref()
+                .is_some_and(|r| r.term_ords(doc).next().is_some())
+            {
                 continue;
             }
             for ord in paths.term_ords(doc) {

@@ -10,7 +10,7 @@ use tantivy::tokenizer::{
 };
 
 /// Bumped whenever fields, their options or the sectioning change.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Tokenizer for full text: words, lower-cased, English stemming.
 pub const TEXT_TOKENIZER: &str = "en_stem";
@@ -47,6 +47,10 @@ pub struct Fields {
     pub path: Field,
     /// xxh3 of the file's bytes: with `path`, the incremental state.
     pub file_hash: Field,
+    /// For snapshots read from git: the commit that brought this version.
+    pub revision: Field,
+    /// For snapshots read from git: the blob id of this version.
+    pub blob: Field,
 }
 
 /// Builds the schema and its field handles.
@@ -88,6 +92,8 @@ pub fn build_schema() -> (Schema, Fields) {
         source_url: b.add_text_field("source_url", STORED),
         path: b.add_text_field("path", STRING | STORED | FAST),
         file_hash: b.add_u64_field("file_hash", STORED | FAST),
+        revision: b.add_text_field("revision", STRING | STORED | FAST),
+        blob: b.add_text_field("blob", STRING | STORED),
     };
     (b.build(), fields)
 }
@@ -119,6 +125,8 @@ pub fn fields_of(schema: &Schema) -> Result<Fields, String> {
         source_url: f("source_url")?,
         path: f("path")?,
         file_hash: f("file_hash")?,
+        revision: f("revision")?,
+        blob: f("blob")?,
     })
 }
 

@@ -244,6 +244,10 @@ fn print_policy(out: &mut dyn Write, p: &PolicyView, color: bool) -> io::Result<
     if let Some(u) = &p.url {
         writeln!(out, "{u}")?;
     }
+    match (&p.revision, &p.blob) {
+        (Some(r), Some(b)) => writeln!(out, "{} at commit {r} (blob {b})", p.path)?,
+        _ => writeln!(out, "{}", p.path)?,
+    }
     if !p.processors.is_empty() {
         writeln!(out, "processors: {}", p.processors.join(", "))?;
     }

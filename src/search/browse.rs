@@ -124,6 +124,9 @@ pub struct PolicyView {
     pub url: Option<String>,
     pub source_url: Option<String>,
     pub path: String,
+    /// For snapshots indexed from git: the commit and blob of this version.
+    pub revision: Option<String>,
+    pub blob: Option<String>,
     /// The section asked for, when `show` was given a section id.
     pub marked: Option<String>,
     pub sections: Vec<SectionView>,
@@ -143,7 +146,7 @@ pub struct SnapshotSummary {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Shown {
-    Policy(PolicyView),
+    Policy(Box<PolicyView>),
     Snapshots {
         vendor: String,
         snapshots: Vec<SnapshotSummary>,
@@ -309,7 +312,7 @@ pub fn show(
     }
     docs.sort_by_key(|d| u64_of(d, f.ordinal));
     let first = &docs[0];
-    Ok(Shown::Policy(PolicyView {
+    Ok(Shown::Policy(Box::new(PolicyView {
         policy_id: policy_id.clone(),
         vendor: str_of(first, f.vendor).unwrap_or_default(),
         date: str_of(first, f.date),
@@ -318,6 +321,8 @@ pub fn show(
         url: str_of(first, f.url),
         source_url: str_of(first, f.source_url),
         path: str_of(first, f.path).unwrap_or_default(),
+        revision: str_of(first, f.revision),
+        blob: str_of(first, f.blob),
         marked,
         sections: docs
             .iter()
@@ -332,7 +337,7 @@ pub fn show(
                 section_processors: strs_of(d, f.section_processor),
             })
             .collect(),
-    }))
+    })))
 }
 
 /// One vendor in `vendors`.

@@ -124,6 +124,8 @@ pub struct Hit {
     pub url: Option<String>,
     pub source_url: Option<String>,
     pub path: String,
+    /// For snapshots indexed from git: the commit that brought this version.
+    pub revision: Option<String>,
 }
 
 /// The answer to a search.
@@ -419,6 +421,7 @@ fn hit_from_doc(
         url: first_str(doc, f.url),
         source_url: first_str(doc, f.source_url),
         path: first_str(doc, f.path).unwrap_or_default(),
+        revision: first_str(doc, f.revision),
     }
 }
 

@@ -1,0 +1,301 @@
+//! `policies index --git`: every version of every policy file in a repository's history,
+//! indexed once each, incrementally. The repositories are made here with the `git`
+//! command (only in the test; the program reads them with gitoxide).
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+
+use common::TestEnv;
+use serde_json::Value;
+
+fn header(domain: &str, date: &str) -> String {
+    format!(
+        "> *The following text is extracted and transformed from the {domain} privacy policy that was archived on {date}. Please check the [original snapshot on the Wayback Machine](https://web.archive.org/web/20150101000000id_/http%3A//{domain}/privacy) for the most accurate reproduction.*\n\n"
+    )
+}
+
+fn policy(domain: &str, date: &str, body: &str) -> String {
+    header(domain, date)
+        + "# Privacy Policy\n\n## Payments\n\n"
+        + body
+        + "\n\n## Contact\n\nWrite to us.\n"
+}
+
+struct Repo<'a> {
+    dir: &'a Path,
+    clock: u32,
+}
+
+impl Repo<'_> {
+    fn git(&mut self, args: &[&str]) -> String {
+        self.clock += 1;
+        let date = format!(
+            "2020-01-01T00:{:02}:{:02}Z",
+            self.clock / 60,
+            self.clock % 60
+        );
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(self.dir)
+            .env("GIT_AUTHOR_DATE", &date)
+            .env("GIT_COMMITTER_DATE", &date)
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.com")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.com")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .output()
+            .expect("git runs");
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    fn write(&self, rel: &str, text: &str) {
+        let p = self.dir.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    fn commit(&mut self, msg: &str) -> String {
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "-m", msg]);
+        self.git(&["rev-parse", "HEAD"])
+    }
+}
+
+fn have_git() -> bool {
+    Command::new("git")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn stats(env: &TestEnv) -> Value {
+    env.json(&["stats", "--format", "json"])
+}
+
+fn hits(env: &TestEnv, q: &str, extra: &[&str]) -> Vec<Value> {
+    let mut args = vec!["query", q, "--limit", "10000", "--format", "json"];
+    args.extend_from_slice(extra);
+    let v: Value = env.json(&args);
+    v["hits"].as_array().unwrap().clone()
+}
+
+#[test]
+fn history_is_indexed_once_per_version_and_incrementally() {
+    if !have_git() {
+        eprintln!("skipped: no git command to build the test repository");
+        return;
+    }
+    let env = TestEnv::new();
+    let dir = env.path("repo");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut repo = Repo {
+        dir: &dir,
+        clock: 0,
+    };
+    repo.git(&["init", "-q", "-b", "main"]);
+
+    // A: two sites.
+    repo.write(
+        "x/xs/xsi/xsite.com.md",
+        &policy("xsite.com", "2014-01-10", "We take credit card payments."),
+    );
+    let y_v1 = policy(
+        "ysite.com",
+        "2014-02-01",
+        "We take credit cards through PayPal.",
+    );
+    repo.write("y/ys/ysi/ysite.com.md", &y_v1);
+    repo.write(
+        "README.txt",
+        "not a policy? it ends in .txt, but has no header",
+    );
+    let a = repo.commit("A");
+    // B: x changes; the same bytes as y appear at a second path.
+    repo.write(
+        "x/xs/xsi/xsite.com.md",
+        &policy("xsite.com", "2015-03-03", "We take wire transfers only."),
+    );
+    repo.write("z/zs/zsi/zcopy.com.md", &y_v1);
+    let b = repo.commit("B");
+    // A branch changes y; main adds w and deletes the copy; then they merge.
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo.write(
+        "y/ys/ysi/ysite.com.md",
+        &policy("ysite.com", "2016-05-05", "Card data goes to Stripe."),
+    );
+    let c = repo.commit("C");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write(
+        "w/ws/wsi/wsite.com.md",
+        &policy("wsite.com", "2016-07-07", "No payments, no credit card."),
+    );
+    std::fs::remove_file(dir.join("z/zs/zsi/zcopy.com.md")).unwrap();
+    repo.commit("D");
+    repo.git(&["merge", "-q", "--no-ff", "-m", "merge feature", "feature"]);
+
+    let r = env.ok(&["index", "--git", "repo"]);
+    assert!(r.stderr.contains("walked 5 new commits"), "{}", r.stderr);
+    // x twice, y twice (its first version once, though two paths had it), w, README.
+    let s = stats(&env);
+    assert_eq!(s["policies"], 6, "{s}");
+    let dates: BTreeSet<String> = hits(&env, "*", &[])
+        .iter()
+        .filter_map(|h| h["date"].as_str().map(str::to_string))
+        .collect();
+    let expected: BTreeSet<String> = [
+        "2014-01-10",
+        "2014-02-01",
+        "2015-03-03",
+        "2016-05-05",
+        "2016-07-07",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    assert_eq!(dates, expected);
+
+    // Each version cites the commit that brought it, and its path.
+    let x = hits(&env, "*", &["--vendor", "xsite.com"]);
+    let by_date = |d: &str| x.iter().find(|h| h["date"] == d).unwrap().clone();
+    assert_eq!(by_date("2014-01-10")["revision"], a.as_str());
+    assert_eq!(by_date("2015-03-03")["revision"], b.as_str());
+    assert_eq!(by_date("2015-03-03")["path"], "x/xs/xsi/xsite.com.md");
+    let y_new = hits(&env, "*", &["--vendor", "ysite.com", "--year", "2016"]);
+    assert_eq!(y_new[0]["revision"], c.as_str());
+
+    // show, vendors and trend see the whole time axis.
+    let shown: Value = env.json(&["show", "xsite.com", "--format", "json"]);
+    assert_eq!(shown["kind"], "snapshots");
+    assert_eq!(shown["snapshots"].as_array().unwrap().len(), 2);
+    let old: Value = env.json(&[
+        "show",
+        "xsite.com",
+        "--date",
+        "2014-01-10",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(old["revision"], a.as_str());
+    let v: Value = env.json(&["vendors", "\"credit card\"", "--format", "json"]);
+    let xrow = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["vendor"] == "xsite.com")
+        .unwrap();
+    assert_eq!(xrow["first_match"], "2014-01-10");
+    assert_eq!(xrow["last_match"], "2014-01-10");
+    assert_eq!(xrow["last_date"], "2015-03-03");
+    let t: Value = env.json(&["trend", "\"credit card\"", "--format", "json"]);
+    let rows = t["rows"].as_array().unwrap();
+    let row = |p: &str| rows.iter().find(|r| r["period"] == p).unwrap().clone();
+    assert_eq!(row("2014")["policies_total"], 2);
+    assert_eq!(row("2014")["matches"][0]["policies_matching"], 2);
+    assert_eq!(row("2015")["policies_total"], 1);
+    assert_eq!(row("2015")["matches"][0]["policies_matching"], 0);
+    assert_eq!(row("2016")["policies_total"], 2);
+    assert_eq!(row("2016")["matches"][0]["policies_matching"], 1);
+
+    // Nothing new: nothing indexed.
+    let again = env.ok(&["index", "--git", "repo"]);
+    assert!(again.stderr.contains("indexed 0 files"), "{}", again.stderr);
+    assert_eq!(stats(&env)["policies"], 6);
+
+    // After new commits, only they are read.
+    repo.write(
+        "w/ws/wsi/wsite.com.md",
+        &policy(
+            "wsite.com",
+            "2017-01-01",
+            "Now we take credit card payments.",
+        ),
+    );
+    repo.commit("E");
+    let inc = env.ok(&["index", "--git", "repo"]);
+    assert!(
+        inc.stderr.contains("walked 1 new commits"),
+        "{}",
+        inc.stderr
+    );
+    assert_eq!(stats(&env)["policies"], 7);
+
+    // Rewritten history is detected and explained; --rebuild starts over.
+    repo.git(&["reset", "-q", "--hard", "HEAD~1"]);
+    repo.write(
+        "w/ws/wsi/wsite.com.md",
+        &policy("wsite.com", "2017-02-02", "Rewritten."),
+    );
+    repo.commit("E'");
+    let rewritten = env.run(&["index", "--git", "repo"]);
+    assert_eq!(rewritten.code, 2);
+    assert!(
+        rewritten.stderr.contains("history was rewritten"),
+        "{}",
+        rewritten.stderr
+    );
+    assert!(
+        rewritten.stderr.contains("--rebuild"),
+        "{}",
+        rewritten.stderr
+    );
+    env.ok(&["index", "--git", "repo", "--rebuild"]);
+    assert_eq!(stats(&env)["policies"], 7);
+    assert!(hits(&env, "rewritten", &[]).len() == 1);
+}
+
+#[test]
+fn paths_globs_and_bad_repositories() {
+    if !have_git() {
+        eprintln!("skipped: no git command to build the test repository");
+        return;
+    }
+    let env = TestEnv::new();
+    let dir = env.path("repo");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut repo = Repo {
+        dir: &dir,
+        clock: 0,
+    };
+    repo.git(&["init", "-q", "-b", "main"]);
+    repo.write(
+        "a/aa/aaa/asite.com.md",
+        &policy("asite.com", "2012-01-01", "a"),
+    );
+    repo.write(
+        "b/bb/bbb/bsite.com.md",
+        &policy("bsite.com", "2013-01-01", "b"),
+    );
+    repo.commit("one");
+    env.ok(&[
+        "index", "--git", "repo", "--paths", "a/**", "--index", "only-a",
+    ]);
+    let v: Value = env.json(&["stats", "--index", "only-a", "--format", "json"]);
+    assert_eq!(v["policies"], 1);
+    let bad = env.run(&["index", "--git", "nowhere"]);
+    assert_eq!(bad.code, 2);
+    assert!(
+        bad.stderr.contains("not a git repository"),
+        "{}",
+        bad.stderr
+    );
+    let rev = env.run(&["index", "--git", "repo", "--rev", "no-such-branch"]);
+    assert_eq!(rev.code, 2);
+    assert!(rev.stderr.contains("no-such-branch"), "{}", rev.stderr);
+    // Files and git history can share an index without clobbering each other.
+    env.write("corpus/c.md", policy("csite.com", "2014-01-01", "c"));
+    env.ok(&["index", "--git", "repo", "--index", "mixed"]);
+    env.ok(&["index", "corpus", "--index", "mixed"]);
+    let again = env.ok(&["index", "corpus", "--index", "mixed"]);
+    assert!(again.stderr.contains("0 removed"), "{}", again.stderr);
+    let v: Value = env.json(&["stats", "--index", "mixed", "--format", "json"]);
+    assert_eq!(v["policies"], 3);
+}

@@ -207,7 +207,7 @@ fn history_is_indexed_once_per_version_and_incrementally() {
 
     // Nothing new: nothing indexed.
     let again = env.ok(&["index", "--git", "repo"]);
-    assert!(again.stderr.contains("indexed 0 files"), "{}", again.stderr);
+    assert!(again.stderr.contains("indexed 0 versions"), "{}", again.stderr);
     assert_eq!(stats(&env)["policies"], 6);
 
     // After new commits, only they are read.

@@ -148,16 +148,17 @@ pub(super) fn report(s: &BuildSummary, verbose: bool) {
             s.warnings.len() - limit
         );
     }
-    if s.commits > 0 {
+    if s.from_git {
         eprintln!(
             "walked {} new commits: {} distinct new policy versions",
             s.commits, s.files_seen
         );
     }
+    let noun = if s.from_git { "versions" } else { "files" };
     let secs = s.elapsed.as_secs_f64();
     let mb = s.bytes_read as f64 / 1e6;
     eprintln!(
-        "indexed {} files ({} unchanged, {} removed, {} skipped) of {} found: {} sections added, {:.1} MB in {:.2} s ({:.1} MB/s)",
+        "indexed {} {noun} ({} unchanged, {} removed, {} skipped) of {} found: {} sections added, {:.1} MB in {:.2} s ({:.1} MB/s)",
         s.files_indexed,
         s.files_unchanged,
         s.files_removed,

@@ -83,6 +83,8 @@ pub struct BuildSummary {
     pub checkpoints: u64,
     /// Git commits walked (with `--git`).
     pub commits: u64,
+    /// The snapshots came from a git repository (versions, not files).
+    pub from_git: bool,
     /// The run was stopped (signal) before it finished; the index is at its last commit.
     pub interrupted: bool,
 }
@@ -342,6 +344,7 @@ fn build_from_git(
     let mut summary = BuildSummary {
         files_seen: snapshots.len() as u64 + already,
         commits: walk.commits,
+        from_git: true,
         ..Default::default()
     };
     let gathered = Gathered::default();

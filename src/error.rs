@@ -17,6 +17,11 @@ pub enum CorpusError {
         line: usize,
         message: String,
     },
+    #[error(
+        "two corpus roots are named {name:?} ({path} is the second): section ids derive from \
+         the root's name and the path below it; index them into separate indexes or rename one"
+    )]
+    DuplicateRootName { name: String, path: PathBuf },
     #[error("corpus path {path} does not exist or is not readable: {source}")]
     Root {
         path: PathBuf,

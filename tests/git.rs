@@ -207,7 +207,11 @@ fn history_is_indexed_once_per_version_and_incrementally() {
 
     // Nothing new: nothing indexed.
     let again = env.ok(&["index", "--git", "repo"]);
-    assert!(again.stderr.contains("indexed 0 versions"), "{}", again.stderr);
+    assert!(
+        again.stderr.contains("indexed 0 versions"),
+        "{}",
+        again.stderr
+    );
     assert_eq!(stats(&env)["policies"], 6);
 
     // After new commits, only they are read.
@@ -298,4 +302,93 @@ fn paths_globs_and_bad_repositories() {
     assert!(again.stderr.contains("0 removed"), "{}", again.stderr);
     let v: Value = env.json(&["stats", "--index", "mixed", "--format", "json"]);
     assert_eq!(v["policies"], 3);
+}
+
+#[test]
+fn an_interrupted_history_run_resumes_to_the_end() {
+    if !have_git() {
+        eprintln!("skipped: no git command to build the test repository");
+        return;
+    }
+    let env = TestEnv::new();
+    let dir = env.path("repo");
+    let mut repo = Repo {
+        dir: &env.dir.path().to_path_buf(),
+        clock: 0,
+    };
+    repo.git(&["init", "-q", "-b", "main", "repo"]);
+    // 1,500 versions of 300 files, one commit each, written with fast-import.
+    let filler = "Some policy text about cookies and analytics. ".repeat(60);
+    let mut stream = Vec::new();
+    for n in 1..=1500u32 {
+        let site = n % 300;
+        let date = format!("{}-{:02}-{:02}", 2001 + n / 100, 1 + n % 12, 1 + n % 28);
+        let text = policy(
+            &format!("site{site}.com"),
+            &date,
+            &format!("version {n}. {filler}"),
+        );
+        stream.extend_from_slice(
+            format!("commit refs/heads/main\nmark :{n}\ncommitter t <t@example.com> {} +0000\ndata 1\nc\n", 1_000_000 + n).as_bytes(),
+        );
+        if n > 1 {
+            stream.extend_from_slice(format!("from :{}\n", n - 1).as_bytes());
+        }
+        stream.extend_from_slice(
+            format!("M 100644 inline s/{site}.md\ndata {}\n", text.len()).as_bytes(),
+        );
+        stream.extend_from_slice(text.as_bytes());
+        stream.push(b'\n');
+    }
+    let mut fi = Command::new("git")
+        .args(["fast-import", "--quiet"])
+        .current_dir(&dir)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(fi.stdin.as_mut().unwrap(), &stream).unwrap();
+    drop(fi.stdin.take());
+    assert!(fi.wait().unwrap().success());
+
+    env.ok(&["index", "--git", "repo", "--index", "clean", "--quiet"]);
+    let clean: Value = env.json(&["stats", "--index", "clean", "--format", "json"]);
+    assert_eq!(clean["policies"], 1500);
+
+    let mut child = env
+        .command(&[
+            "index",
+            "--git",
+            "repo",
+            "--index",
+            "stopped",
+            "--checkpoint-mb",
+            "1",
+            "--threads",
+            "1",
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !env.path("stopped/meta.json").exists() && started.elapsed().as_secs() < 60 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    if status.code() == Some(0) {
+        eprintln!("the run finished before the signal; nothing to check");
+        return;
+    }
+    assert_eq!(status.code(), Some(130));
+    let partial: Value = env.json(&["stats", "--index", "stopped", "--format", "json"]);
+    assert!(partial["policies"].as_u64().unwrap() < 1500);
+    // Rerunning reads the history again and indexes what is missing, nothing twice.
+    env.ok(&["index", "--git", "repo", "--index", "stopped"]);
+    let done: Value = env.json(&["stats", "--index", "stopped", "--format", "json"]);
+    assert_eq!(done["policies"], 1500);
+    assert_eq!(done["sections"], clean["sections"]);
 }

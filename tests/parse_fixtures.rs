@@ -42,7 +42,8 @@ fn expected_body_words(text: &str) -> BTreeMap<String, usize> {
     let atx = Regex::new(r"^ {0,3}#{1,6}(\s|$)").unwrap();
     let setext = Regex::new(r"^ {0,3}(=+|-+)\s*$").unwrap();
     let list = Regex::new(r"^\s*([*+-]|\d+[.)])\s").unwrap();
-    let bold = Regex::new(r"^ {0,3}\*\*[^*]+\*\*\s*$").unwrap();
+    // Bold-only lines up to 200 characters are headings; longer ones are bold text.
+    let bold = Regex::new(r"^ {0,3}\*\*\s*[^*]{1,200}?\s*\*\*\s*$").unwrap();
     let list_heading = Regex::new(r"^(\s*([*+-]|\d+[.)])\s+)#{1,6}\s").unwrap();
     let link = Regex::new(r"!?\[([^\]]*)\]\([^)]*\)").unwrap();
     let tag = Regex::new(r"</?[A-Za-z][A-Za-z0-9-]*(\s[^>]*)?/?>").unwrap();

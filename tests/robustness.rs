@@ -537,3 +537,60 @@ fn odd_query_input_is_refused_or_bounded() {
     assert_eq!(r.code, 0);
     no_panic(&r);
 }
+
+#[test]
+fn rebuild_never_empties_a_directory_of_other_data() {
+    let env = TestEnv::with_seeds();
+    env.write("d/notes.txt", "mine");
+    env.write("d/sub.idx", "looks like a segment file, is not");
+    env.write("d/keep/f", "mine too");
+    let r = env.run(&["index", "--index", "d"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("not a policies index"), "{}", r.stderr);
+    let r = env.run(&["index", "--index", "d", "--rebuild"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    for f in ["d/notes.txt", "d/sub.idx", "d/keep/f"] {
+        assert!(env.path(f).exists(), "{f} was deleted");
+    }
+}
+
+#[test]
+fn a_file_that_turns_bad_loses_its_old_records() {
+    let env = TestEnv::with_seeds();
+    env.write(
+        "corpus/later-empty.md",
+        header("later.com", "2015-01-01") + "A zanzibarian clause.\n",
+    );
+    env.ok(&["index", "--quiet"]);
+    assert_eq!(hits(&env, &["zanzibarian"]).len(), 1);
+    env.write("corpus/later-empty.md", "   \n");
+    let r = env.ok(&["index"]);
+    assert!(r.stderr.contains("1 removed, 1 skipped"), "{}", r.stderr);
+    assert!(hits(&env, &["zanzibarian"]).is_empty());
+}
+
+#[test]
+fn roots_with_the_same_name_are_refused() {
+    let env = TestEnv::new();
+    env.write("a/corp/x.md", header("x.com", "2015-01-01") + "x\n");
+    env.write("b/corp/x.md", header("z.com", "2015-01-01") + "z\n");
+    let r = env.run(&["index", "a/corp", "b/corp"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("two corpus roots are named \"corp\""),
+        "{}",
+        r.stderr
+    );
+    // The same root written two ways is one set of files, not two.
+    env.ok(&["index", "a/corp", "--quiet"]);
+    std::fs::create_dir_all(env.path("a/sub")).unwrap();
+    let r = env
+        .command(&["index", "../corp", "--index", "../../index"])
+        .current_dir(env.path("a/sub"))
+        .output()
+        .unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let v: Value = env.json(&["stats", "--format", "json"]);
+    assert_eq!(v["policies"], 1);
+    assert_eq!(v["sections"], 1);
+}

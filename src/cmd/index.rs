@@ -71,7 +71,11 @@ pub(super) fn config(args: &IndexArgs) -> IndexConfig {
     IndexConfig {
         roots,
         index_dir: args.index.clone(),
-        threads: args.threads.unwrap_or_else(super::default_threads).max(1),
+        // By default all cores, but no more than the memory budget feeds (16 MB each).
+        threads: args
+            .threads
+            .unwrap_or_else(|| super::default_threads().min(8).min(args.memory_mb / 16))
+            .max(1),
         memory_mb: args.memory_mb,
         rebuild: args.rebuild,
         max_file_bytes: args.max_file_mb.saturating_mul(1024 * 1024),
@@ -111,16 +115,27 @@ pub(super) fn run(args: IndexArgs) -> anyhow::Result<u8> {
 pub(super) fn build(cfg: &IndexConfig, quiet: bool) -> anyhow::Result<(BuildSummary, usize)> {
     let signal = Arc::new(AtomicUsize::new(0));
     let seen = Arc::new(AtomicBool::new(false));
+    let mut handlers = Vec::new();
     for sig in [SIGINT, SIGTERM] {
         // A second signal while the first is being handled exits at once, as usual.
-        signal_hook::flag::register_conditional_shutdown(sig, 128 + sig, Arc::clone(&seen))
-            .and_then(|_| signal_hook::flag::register(sig, Arc::clone(&seen)))
-            .and_then(|_| signal_hook::flag::register_usize(sig, Arc::clone(&signal), sig as usize))
-            .context("cannot install signal handlers")?;
+        handlers.push(
+            signal_hook::flag::register_conditional_shutdown(sig, 128 + sig, Arc::clone(&seen))
+                .context("cannot install signal handlers")?,
+        );
+        handlers.push(signal_hook::flag::register(sig, Arc::clone(&seen))?);
+        handlers.push(signal_hook::flag::register_usize(
+            sig,
+            Arc::clone(&signal),
+            sig as usize,
+        )?);
     }
     let bar = progress_bar(quiet, Arc::clone(&signal));
-    let summary = build_index(cfg, &bar)
-        .with_context(|| format!("indexing into {}", cfg.index_dir.display()))?;
+    let result = build_index(cfg, &bar);
+    // After the build (e.g. the one `query` runs on first use), signals act as usual.
+    for id in handlers {
+        signal_hook::low_level::unregister(id);
+    }
+    let summary = result.with_context(|| format!("indexing into {}", cfg.index_dir.display()))?;
     Ok((summary, signal.load(Ordering::Relaxed)))
 }
 

@@ -11,6 +11,10 @@ use serde::Serialize;
 use super::header::{is_header_line, parse_header};
 use super::processors::ProcessorMatcher;
 
+/// A bold-only line longer than this (in characters) is emphasised text, not a heading
+/// (a disclaimer set in bold, say).
+pub const MAX_BOLD_HEADING_CHARS: usize = 200;
+
 /// Bodies longer than this (in bytes) are split at paragraph boundaries into parts.
 pub const MAX_BODY_BYTES: usize = 4000;
 
@@ -144,7 +148,7 @@ fn split_header(text: &str) -> (Option<super::header::Header>, &str) {
 /// rewritten to proper bold before parsing.
 fn tidy_bold_lines(text: &str) -> std::borrow::Cow<'_, str> {
     static LOOSE_BOLD: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?m)^( {0,3})\*\*[ \t]*([^*\n]*?[^*\s])[ \t]*\*\*([ \t]*)$").unwrap()
+        Regex::new(r"(?mR)^( {0,3})\*\*[ \t]*([^*\r\n]*?[^*\s])[ \t]*\*\*([ \t]*)$").unwrap()
     });
     if !text.contains("**") {
         return std::borrow::Cow::Borrowed(text);
@@ -237,7 +241,11 @@ impl SectionBuilder {
             }
             Event::End(TagEnd::Paragraph) => {
                 if let Some(para) = self.para.take() {
-                    if para.bold_only && para.has_bold_text {
+                    if para.bold_only
+                        && para.has_bold_text
+                        && self.body[para.body_start..].trim().chars().count()
+                            <= MAX_BOLD_HEADING_CHARS
+                    {
                         let text = clean_inline(&self.body[para.body_start..]);
                         self.body.truncate(para.body_start);
                         self.open_bold_heading(text);
@@ -328,6 +336,7 @@ impl SectionBuilder {
             || self.strong_depth > 0
             || !para.bold_only
             || !para.has_bold_text
+            || self.body[para.body_start..].trim().chars().count() > MAX_BOLD_HEADING_CHARS
         {
             return false;
         }

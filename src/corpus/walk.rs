@@ -76,12 +76,15 @@ pub type Skips = Vec<(PathBuf, SkipReason)>;
 pub fn walk_roots(roots: &[PathBuf]) -> Result<(Vec<FileEntry>, Skips), CorpusError> {
     let mut files = Vec::new();
     let mut skips = Vec::new();
+    let mut seen_names = std::collections::BTreeSet::new();
     for root in roots {
         let meta = std::fs::metadata(root).map_err(|source| CorpusError::Root {
             path: root.clone(),
             source,
         })?;
-        let abs_root = std::path::absolute(root).unwrap_or_else(|_| root.clone());
+        // Canonical (symlinks and `..` resolved): the same file has one key however the
+        // root is written.
+        let abs_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.clone());
         let root_name = abs_root
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -91,6 +94,12 @@ pub fn walk_roots(roots: &[PathBuf]) -> Result<(Vec<FileEntry>, Skips), CorpusEr
         } else {
             root_name
         };
+        if !id_base.is_empty() && !seen_names.insert(id_base.clone()) {
+            return Err(CorpusError::DuplicateRootName {
+                name: id_base,
+                path: root.clone(),
+            });
+        }
         for entry in WalkDir::new(root).follow_links(false).sort_by_file_name() {
             let entry = match entry {
                 Ok(e) => e,

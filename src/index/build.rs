@@ -13,7 +13,9 @@ use tantivy::schema::Term;
 use tantivy::{Index, IndexWriter, TantivyDocument};
 
 use super::schema::{Fields, build_schema, register_tokenizers};
-use super::{IndexInfo, PolicyIndex, SCHEMA_VERSION, count_str_values, file_state, now_rfc3339};
+use super::{
+    GitState, IndexInfo, PolicyIndex, SCHEMA_VERSION, count_str_values, file_state, now_rfc3339,
+};
 use crate::corpus::{
     FileEntry, Policy, ProcessorMatcher, SkipReason, from_bytes, load_file, parse_policy,
     walk_roots,
@@ -203,6 +205,7 @@ impl Gathered {
     fn into_summary(self, summary: &mut BuildSummary) {
         let c = &self.counters;
         summary.files_indexed = c.indexed.load(Ordering::Relaxed);
+        summary.files_removed += c.removed.load(Ordering::Relaxed);
         summary.files_unchanged = c.unchanged.load(Ordering::Relaxed);
         summary.sections_added = c.sections.load(Ordering::Relaxed);
         summary.bytes_read = c.bytes.load(Ordering::Relaxed);
@@ -219,14 +222,21 @@ impl Gathered {
     }
 }
 
+/// The metadata committed at checkpoints and with the last batch. They differ for git:
+/// the new tip may only be recorded once everything it leads to is in the index.
+struct Payloads<'a> {
+    checkpoint: &'a str,
+    last: &'a str,
+}
+
 /// Runs `work` over `items` in parallel, in checkpoint batches of about
-/// `cfg.checkpoint_bytes` (by `sizes`), committing `payload` after each batch. On a stop
-/// request the unfinished batch is rolled back. Returns (checkpoints, interrupted).
+/// `cfg.checkpoint_bytes` (by `sizes`), committing after each batch. On a stop request
+/// the unfinished batch is rolled back. Returns (checkpoints, interrupted).
 #[allow(clippy::too_many_arguments)]
 fn run_in_batches<T: Sync>(
     cfg: &IndexConfig,
     mut writer: IndexWriter<TantivyDocument>,
-    payload: &str,
+    payloads: Payloads,
     items: &[T],
     sizes: &[u64],
     progress: &dyn Progress,
@@ -243,7 +253,9 @@ fn run_in_batches<T: Sync>(
     progress.start(items.len() as u64, sizes.iter().sum());
     let mut checkpoints = 0;
     let mut interrupted = false;
-    for range in checkpoint_batches(sizes, cfg.checkpoint_bytes) {
+    let batches = checkpoint_batches(sizes, cfg.checkpoint_bytes);
+    let last_batch = batches.len() - 1;
+    for (n, range) in batches.into_iter().enumerate() {
         let shared = &writer;
         pool.install(|| {
             items[range.clone()]
@@ -267,7 +279,11 @@ fn run_in_batches<T: Sync>(
             break;
         }
         let mut prepared = writer.prepare_commit()?;
-        prepared.set_payload(payload);
+        prepared.set_payload(if n == last_batch {
+            payloads.last
+        } else {
+            payloads.checkpoint
+        });
         prepared.commit()?;
         checkpoints += 1;
     }
@@ -310,30 +326,48 @@ fn build_from_git(
         .to_string_lossy()
         .into_owned();
     let mut info = previous.unwrap_or_else(empty_info);
-    let since = if cfg.rebuild {
-        None
-    } else {
-        info.git
-            .get(&key)
-            .and_then(|s| gix::ObjectId::from_hex(s.as_bytes()).ok())
+    info.built_at = now_rfc3339();
+    // The state to resume from applies only to a walk with the same selection; with
+    // other --paths or size limit the whole history is walked again (versions already
+    // indexed are recognised by their blob id and not indexed twice).
+    let wanted = GitState {
+        tip: tip.to_string(),
+        paths: git.paths.clone(),
+        max_file_bytes: cfg.max_file_bytes,
+    };
+    let since = match info.git.get(&key) {
+        Some(old)
+            if !cfg.rebuild
+                && old.paths == wanted.paths
+                && old.max_file_bytes == wanted.max_file_bytes =>
+        {
+            gix::ObjectId::from_hex(old.tip.as_bytes()).ok()
+        }
+        _ => None,
     };
     let walk = super::git::walk(&git.repo, &repo, tip, since, globs.as_ref())?;
-    info.git.insert(key, tip.to_string());
-    info.built_at = now_rfc3339();
+    // Checkpoints keep the old state: the new tip is recorded only with the last batch,
+    // once everything it leads to is in the index.
+    let checkpoint_payload = payload(&info)?;
+    info.git.insert(key, wanted);
     let payload = payload(&info)?;
-    let writer = open_writer(cfg, &index, &payload)?;
+    let writer = open_writer(cfg, &index, &checkpoint_payload)?;
 
-    // A version already in the index (reached again through a revert, say) is not
-    // indexed twice.
-    let searcher = index.reader()?.searcher();
+    // A version already in the index (reached again through a revert, or committed by an
+    // interrupted run) is not indexed twice.
     let mut snapshots = Vec::with_capacity(walk.snapshots.len());
     let mut already = 0;
-    for s in walk.snapshots {
-        let term = Term::from_field_text(fields.blob, &s.blob.to_string());
-        if !cfg.rebuild && searcher.doc_freq(&term)? > 0 {
-            already += 1;
-        } else {
-            snapshots.push(s);
+    if cfg.rebuild {
+        snapshots = walk.snapshots;
+    } else {
+        let searcher = index.reader()?.searcher();
+        for s in walk.snapshots {
+            let term = Term::from_field_text(fields.blob, &s.blob.to_string());
+            if searcher.doc_freq(&term)? > 0 {
+                already += 1;
+            } else {
+                snapshots.push(s);
+            }
         }
     }
     let sizes: Vec<u64> = snapshots
@@ -355,7 +389,10 @@ fn build_from_git(
     let (checkpoints, interrupted) = run_in_batches(
         cfg,
         writer,
-        &payload,
+        Payloads {
+            checkpoint: &checkpoint_payload,
+            last: &payload,
+        },
         &snapshots,
         &sizes,
         progress,
@@ -416,7 +453,7 @@ fn build_from_files(
     let abs_roots: Vec<PathBuf> = cfg
         .roots
         .iter()
-        .map(|r| std::path::absolute(r).unwrap_or_else(|_| r.clone()))
+        .map(|r| std::fs::canonicalize(r).unwrap_or_else(|_| r.clone()))
         .collect();
     let mut info = previous.unwrap_or_else(empty_info);
     let mut roots: BTreeSet<String> = info.roots.iter().cloned().collect();
@@ -456,7 +493,10 @@ fn build_from_files(
     let (checkpoints, interrupted) = run_in_batches(
         cfg,
         writer,
-        &payload,
+        Payloads {
+            checkpoint: &payload,
+            last: &payload,
+        },
         &files,
         &sizes,
         progress,
@@ -505,6 +545,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 #[derive(Default)]
 struct Counters {
     indexed: AtomicU64,
+    removed: AtomicU64,
     unchanged: AtomicU64,
     sections: AtomicU64,
     bytes: AtomicU64,
@@ -527,12 +568,19 @@ fn index_one(
     writer: &IndexWriter<TantivyDocument>,
     counters: &Counters,
 ) -> tantivy::Result<Outcome> {
+    let previous = state.get(&entry.key);
     let loaded = match load_file(&entry.path, cfg.max_file_bytes) {
         Ok(l) => l,
-        Err(reason) => return Ok(Outcome::Skipped(reason)),
+        Err(reason) => {
+            // What the index held for this file no longer stands for what is on disk.
+            if previous.is_some() {
+                writer.delete_term(Term::from_field_text(fields.path, &entry.key));
+                counters.removed.fetch_add(1, Ordering::Relaxed);
+            }
+            return Ok(Outcome::Skipped(reason));
+        }
     };
     counters.bytes.fetch_add(loaded.bytes, Ordering::Relaxed);
-    let previous = state.get(&entry.key);
     if previous == Some(&loaded.hash) {
         counters.unchanged.fetch_add(1, Ordering::Relaxed);
         return Ok(Outcome::Unchanged);
@@ -702,15 +750,11 @@ fn open_or_create(cfg: &IndexConfig) -> Result<(Index, Fields, Option<IndexInfo>
         if let Ok(opened) = PolicyIndex::open(dir) {
             return Ok((opened.index, opened.fields, None));
         }
-        for entry in std::fs::read_dir(dir).map_err(io(format!("cannot read {}", dir.display())))? {
-            let entry = entry.map_err(io(format!("cannot read {}", dir.display())))?;
-            let p = entry.path();
-            let removed = if p.is_dir() {
-                std::fs::remove_dir_all(&p)
-            } else {
-                std::fs::remove_file(&p)
-            };
-            removed.map_err(io(format!("cannot remove {}", p.display())))?;
+        // Delete only the index's own files, and only if nothing else is there.
+        let files =
+            super::index_files(dir).ok_or_else(|| IndexError::NotAnIndex { path: dir.clone() })?;
+        for p in files {
+            std::fs::remove_file(&p).map_err(io(format!("cannot remove {}", p.display())))?;
         }
     }
     std::fs::create_dir_all(dir).map_err(io(format!("cannot create {}", dir.display())))?;

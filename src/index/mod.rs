@@ -25,9 +25,21 @@ pub struct IndexInfo {
     pub built_at: String,
     /// Absolute corpus roots this index was built from.
     pub roots: Vec<String>,
-    /// Git repositories indexed (absolute path) and the last commit indexed from each.
+    /// Git repositories indexed (absolute path) and what was indexed from each.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub git: BTreeMap<String, String>,
+    pub git: BTreeMap<String, GitState>,
+}
+
+/// What was indexed from one git repository: committed with the records, so a rerun
+/// resumes after `tip` when it selects the same files.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct GitState {
+    /// The last commit whose history is fully indexed.
+    pub tip: String,
+    /// The `--paths` globs of that run.
+    pub paths: Vec<String>,
+    /// The size limit of that run.
+    pub max_file_bytes: u64,
 }
 
 /// An opened index with its fields and metadata.
@@ -95,19 +107,39 @@ impl PolicyIndex {
     }
 }
 
-/// True when `dir` holds tantivy's files (a damaged index rather than other data).
+/// True when `dir` holds an index's bookkeeping (`meta.json` or tantivy's
+/// `.managed.json`): a damaged index rather than other data.
 pub(crate) fn looks_like_index(dir: &Path) -> bool {
-    std::fs::read_dir(dir).is_ok_and(|entries| {
-        entries.filter_map(Result::ok).any(|e| {
-            let name = e.file_name();
-            let name = name.to_string_lossy();
-            name == "meta.json"
-                || name == ".managed.json"
-                || [".idx", ".term", ".store", ".pos", ".fast", ".fieldnorm"]
-                    .iter()
-                    .any(|x| name.ends_with(x))
-        })
-    })
+    dir.join("meta.json").is_file() || dir.join(".managed.json").is_file()
+}
+
+/// The files of an index directory that `--rebuild` may delete: tantivy's own (its
+/// bookkeeping, locks, and segment files named by a 32-hex-digit id). `None` when the
+/// directory holds anything else (a subdirectory, another file): then it is not ours to
+/// empty.
+pub(crate) fn index_files(dir: &Path) -> Option<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).ok()? {
+        let entry = entry.ok()?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name == ".gitkeep" {
+            continue;
+        }
+        let is_file = entry.file_type().ok()?.is_file();
+        let segment = name
+            .split_once('.')
+            .is_some_and(|(id, _)| id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()));
+        let ours = name == "meta.json"
+            || name == ".managed.json"
+            || (name.starts_with(".tantivy-") && name.ends_with(".lock"))
+            || segment;
+        if !is_file || !ours {
+            return None;
+        }
+        out.push(entry.path());
+    }
+    Some(out)
 }
 
 /// True when `dir` is missing or holds nothing but a `.gitkeep` placeholder.

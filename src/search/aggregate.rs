@@ -188,7 +188,7 @@ impl SegmentCollector for GroupSegmentCollector {
             let mut groups: BTreeMap<String, Group> = BTreeMap::new();
             for (value, g) in local {
                 let name = match by {
-                    GroupBy::Year if value != NONE => Some(value.to_string()),
+                    GroupBy::Year if value != NONE => Some(format!("{value:04}")),
                     GroupBy::Month => text(&self.date, value).map(|d| d.chars().take(7).collect()),
                     GroupBy::Vendor => text(&self.vendor, value),
                     GroupBy::Processor => text(&self.processor, value),

@@ -300,8 +300,7 @@ pub fn search(
                 } else {
                     searcher.search(&query, &grouping)?
                 };
-                let (count, top) =
-                    top_per_vendor(searcher, &idx.fields, &query, wanted, k.max(1), total_docs)?;
+                let (count, top) = top_per_vendor(searcher, &query, wanted, k.max(1), total_docs)?;
                 (count, top, groups)
             }
         }
@@ -348,23 +347,38 @@ pub fn search(
 /// hits survive the cap or the ranking is exhausted.
 fn top_per_vendor(
     searcher: &Searcher,
-    f: &Fields,
     query: &dyn Query,
     wanted: usize,
     k: usize,
     total_docs: usize,
 ) -> Result<(u64, Vec<(f32, DocAddress)>), SearchError> {
     let mut fetch = wanted.saturating_mul(4).max(64).min(total_docs);
+    let mut columns: HashMap<u32, Option<tantivy::columnar::StrColumn>> = HashMap::new();
+    let mut names: HashMap<String, u64> = HashMap::new();
     loop {
         let (top, count) =
             searcher.search(query, &(TopDocs::with_limit(fetch).order_by_score(), Count))?;
         let exhausted = top.len() < fetch || fetch >= total_docs;
-        let mut per: HashMap<String, usize> = HashMap::new();
+        // The vendor of each hit from the fast field, not the stored document.
+        let mut per: HashMap<u64, usize> = HashMap::new();
         let mut kept = Vec::new();
         for (score, addr) in &top {
-            let doc: TantivyDocument = searcher.doc(*addr)?;
-            let vendor = first_str(&doc, f.vendor).unwrap_or_default();
-            let n = per.entry(vendor).or_insert(0);
+            let column = match columns.entry(addr.segment_ord) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => e.insert(
+                    searcher
+                        .segment_reader(addr.segment_ord)
+                        .fast_fields()
+                        .str("vendor")?,
+                ),
+            };
+            let ord = column
+                .as_ref()
+                .and_then(|c| c.term_ords(addr.doc_id).next())
+                .unwrap_or(u64::MAX);
+            // Ords are per segment: resolve to the vendor name across segments.
+            let key = vendor_key(column.as_ref(), ord, &mut names);
+            let n = per.entry(key).or_insert(0);
             if *n < k {
                 *n += 1;
                 kept.push((*score, *addr));
@@ -378,6 +392,22 @@ fn top_per_vendor(
         }
         fetch = fetch.saturating_mul(4).min(total_docs);
     }
+}
+
+/// A number standing for a vendor name, the same across segments.
+fn vendor_key(
+    column: Option<&tantivy::columnar::StrColumn>,
+    ord: u64,
+    names: &mut HashMap<String, u64>,
+) -> u64 {
+    let mut name = String::new();
+    if let Some(c) = column
+        && ord != u64::MAX
+    {
+        let _ = c.ord_to_str(ord, &mut name);
+    }
+    let next = names.len() as u64;
+    *names.entry(name).or_insert(next)
 }
 
 fn first_str(doc: &TantivyDocument, field: tantivy::schema::Field) -> Option<String> {

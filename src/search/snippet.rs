@@ -181,6 +181,7 @@ fn choose_window(body: &str, matches: &[(usize, usize)], max_chars: usize) -> (u
         }
     }
     let anchor = matches.get(best.1).map_or(0, |m| m.0);
+    let anchor_end = matches.get(best.1).map_or(0, |m| m.1);
     // Some context before the first match: a fifth of the window.
     let context = max_chars / 5;
     let mut start = anchor;
@@ -200,7 +201,7 @@ fn choose_window(body: &str, matches: &[(usize, usize)], max_chars: usize) -> (u
     let mut end = byte_after_chars(start, max_chars);
     if end < body.len()
         && let Some(ws) = body[start..end].rfind(char::is_whitespace)
-        && start + ws > anchor
+        && start + ws >= anchor_end
     {
         end = start + ws;
     }

@@ -313,7 +313,7 @@ fn an_interrupted_history_run_resumes_to_the_end() {
     let env = TestEnv::new();
     let dir = env.path("repo");
     let mut repo = Repo {
-        dir: &env.dir.path().to_path_buf(),
+        dir: env.dir.path(),
         clock: 0,
     };
     repo.git(&["init", "-q", "-b", "main", "repo"]);

@@ -82,7 +82,8 @@ where
         .iter()
         .flat_map(|r| r.matches.iter().map(|c| c.share))
         .fold(0.0f64, f64::max);
-    let y_top = (max_share * 100.0 * 1.1).max(1.0);
+    // Headroom above the lines for the legend.
+    let y_top = (max_share * 100.0 * 1.3).clamp(1.0, 130.0);
     let per = match trend.by {
         Period::Year => "year",
         Period::Month => "month",

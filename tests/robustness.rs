@@ -594,3 +594,63 @@ fn roots_with_the_same_name_are_refused() {
     assert_eq!(v["policies"], 1);
     assert_eq!(v["sections"], 1);
 }
+
+#[test]
+fn files_over_the_size_limit_are_skipped_until_the_limit_is_raised() {
+    let env = TestEnv::with_seeds();
+    let big = header("big.com", "2015-01-01") + &"bulky words here ".repeat(130_000);
+    assert!(big.len() > 2 * 1024 * 1024);
+    env.write("corpus/big.md", &big);
+    let r = env.ok(&["index", "--max-file-mb", "1"]);
+    assert!(r.stderr.contains("big.md: too large"), "{}", r.stderr);
+    assert!(r.stderr.contains("1 too large"), "{}", r.stderr);
+    assert!(hits(&env, &["bulky"]).is_empty());
+    let r = env.ok(&["index", "--max-file-mb", "3"]);
+    assert!(
+        r.stderr.contains("index now holds 6 policies"),
+        "{}",
+        r.stderr
+    );
+    assert!(!hits(&env, &["bulky", "--vendor", "big.com"]).is_empty());
+}
+
+#[test]
+fn files_deleted_during_the_run_do_not_stop_it() {
+    let env = TestEnv::new();
+    make_corpus(&env, 2000);
+    let mut child = env
+        .command(&["index", "--threads", "1"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Delete files while the run reads them: every other directory, from the back.
+    std::thread::sleep(Duration::from_millis(200));
+    let mut deleted = 0;
+    for d in (0..97).rev().step_by(2) {
+        let dir = env.path(&format!("corpus/{d:03}"));
+        deleted += std::fs::read_dir(&dir).map(|r| r.count()).unwrap_or(0);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    assert!(deleted > 0);
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert_eq!(status.code(), Some(0), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    // Whatever was read is indexed; what vanished first is reported, not fatal.
+    let v: Value = env.json(&["stats", "--format", "json"]);
+    let indexed = v["policies"].as_u64().unwrap();
+    assert!(
+        indexed <= 2000 && indexed >= 2000 - deleted as u64,
+        "{indexed} {err}"
+    );
+    // The next run removes the records of the files that are gone.
+    let r = env.ok(&["index"]);
+    assert!(
+        r.stderr
+            .contains(&format!("index now holds {} policies", 2000 - deleted)),
+        "{}",
+        r.stderr
+    );
+}

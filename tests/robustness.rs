@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Run, TestEnv, fixtures};
+use common::{Run, TestEnv, fixtures, run_command};
 use serde_json::Value;
 
 const HEADER: &str = "> *The following text is extracted and transformed from the DOMAIN privacy policy that was archived on DATE. Please check the [original snapshot on the Wayback Machine](https://web.archive.org/web/20150101000000id_/http%3A//DOMAIN/privacy) for the most accurate reproduction.*\n\n";
@@ -100,21 +100,16 @@ fn huge_and_deep_files_index_in_bounded_memory() {
     );
     let time = std::path::Path::new("/usr/bin/time");
     let r = if time.exists() {
-        let out = std::process::Command::new(time)
-            .args([
-                "-f",
-                "maxrss_kb=%M",
-                env!("CARGO_BIN_EXE_policies"),
-                "index",
-            ])
-            .current_dir(env.dir.path())
-            .output()
-            .unwrap();
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        run_command(
+            std::process::Command::new(time)
+                .args([
+                    "-f",
+                    "maxrss_kb=%M",
+                    env!("CARGO_BIN_EXE_policies"),
+                    "index",
+                ])
+                .current_dir(env.dir.path()),
+        )
     } else {
         env.run(&["index"])
     };
@@ -223,24 +218,19 @@ fn unreadable_files_are_skipped_and_the_run_goes_on() {
         std::fs::set_permissions(env.dir.path(), perms).unwrap();
         std::fs::set_permissions(env.path("corpus"), std::fs::Permissions::from_mode(0o777))
             .unwrap();
-        let out = std::process::Command::new("setpriv")
-            .args([
-                "--reuid=65534",
-                "--regid=65534",
-                "--clear-groups",
-                env!("CARGO_BIN_EXE_policies"),
-                "index",
-                "--index",
-                "idx",
-            ])
-            .current_dir(env.dir.path())
-            .output()
-            .unwrap();
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        run_command(
+            std::process::Command::new("setpriv")
+                .args([
+                    "--reuid=65534",
+                    "--regid=65534",
+                    "--clear-groups",
+                    env!("CARGO_BIN_EXE_policies"),
+                    "index",
+                    "--index",
+                    "idx",
+                ])
+                .current_dir(env.dir.path()),
+        )
     } else {
         env.run(&["index", "--index", "idx"])
     };

@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use tantivy::collector::DocSetCollector;
 use tantivy::query::{AllQuery, Query, TermQuery};
-use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::schema::IndexRecordOption;
 use tantivy::{Searcher, TantivyDocument, Term};
 
 use super::aggregate::{GroupBy, GroupCollector};
-use super::{QueryConfig, build_query};
+use super::{QueryConfig, all_str, build_query, first_str, first_u64};
 use crate::error::SearchError;
 use crate::index::{PolicyIndex, count_str_values};
 
@@ -202,22 +202,6 @@ fn term_query(term: Term) -> TermQuery {
     TermQuery::new(term, IndexRecordOption::Basic)
 }
 
-fn str_of(doc: &TantivyDocument, field: tantivy::schema::Field) -> Option<String> {
-    doc.get_first(field)
-        .and_then(|v| v.as_str())
-        .map(str::to_string)
-}
-
-fn strs_of(doc: &TantivyDocument, field: tantivy::schema::Field) -> Vec<String> {
-    doc.get_all(field)
-        .filter_map(|v| v.as_str().map(str::to_string))
-        .collect()
-}
-
-fn u64_of(doc: &TantivyDocument, field: tantivy::schema::Field) -> u64 {
-    doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0)
-}
-
 /// Finds what `target` names and returns it (a policy, or a vendor's snapshot list).
 pub fn show(
     idx: &PolicyIndex,
@@ -236,7 +220,7 @@ pub fn show(
                 .first()
                 .ok_or_else(|| not_found(format!("no section with id {id}")))?;
             (
-                str_of(doc, f.policy_id).unwrap_or_default(),
+                first_str(doc, f.policy_id).unwrap_or_default(),
                 Some(id.clone()),
             )
         }
@@ -256,15 +240,15 @@ pub fn show(
             let mut snapshots: BTreeMap<(Option<String>, String), SnapshotSummary> =
                 BTreeMap::new();
             for doc in &docs {
-                let pid = str_of(doc, f.policy_id).unwrap_or_default();
-                let d = str_of(doc, f.date);
+                let pid = first_str(doc, f.policy_id).unwrap_or_default();
+                let d = first_str(doc, f.date);
                 let entry = snapshots
                     .entry((d.clone(), pid.clone()))
                     .or_insert_with(|| SnapshotSummary {
                         policy_id: pid,
                         date: d,
                         sections: 0,
-                        processors: strs_of(doc, f.processor),
+                        processors: all_str(doc, f.processor),
                     });
                 entry.sections += 1;
             }
@@ -310,31 +294,31 @@ pub fn show(
     if docs.is_empty() {
         return Err(not_found(format!("no policy with id {policy_id}")));
     }
-    docs.sort_by_key(|d| u64_of(d, f.ordinal));
+    docs.sort_by_key(|d| first_u64(d, f.ordinal).unwrap_or(0));
     let first = &docs[0];
     Ok(Shown::Policy(Box::new(PolicyView {
         policy_id: policy_id.clone(),
-        vendor: str_of(first, f.vendor).unwrap_or_default(),
-        date: str_of(first, f.date),
-        title: str_of(first, f.title),
-        processors: strs_of(first, f.processor),
-        url: str_of(first, f.url),
-        source_url: str_of(first, f.source_url),
-        path: str_of(first, f.path).unwrap_or_default(),
-        revision: str_of(first, f.revision),
-        blob: str_of(first, f.blob),
+        vendor: first_str(first, f.vendor).unwrap_or_default(),
+        date: first_str(first, f.date),
+        title: first_str(first, f.title),
+        processors: all_str(first, f.processor),
+        url: first_str(first, f.url),
+        source_url: first_str(first, f.source_url),
+        path: first_str(first, f.path).unwrap_or_default(),
+        revision: first_str(first, f.revision),
+        blob: first_str(first, f.blob),
         marked,
         sections: docs
             .iter()
             .map(|d| SectionView {
-                id: str_of(d, f.id).unwrap_or_default(),
-                ordinal: u64_of(d, f.ordinal),
-                part: u64_of(d, f.part),
-                level: u64_of(d, f.level),
-                heading: str_of(d, f.heading).unwrap_or_default(),
-                heading_path: strs_of(d, f.heading_path),
-                body: str_of(d, f.body).unwrap_or_default(),
-                section_processors: strs_of(d, f.section_processor),
+                id: first_str(d, f.id).unwrap_or_default(),
+                ordinal: first_u64(d, f.ordinal).unwrap_or(0),
+                part: first_u64(d, f.part).unwrap_or(0),
+                level: first_u64(d, f.level).unwrap_or(0),
+                heading: first_str(d, f.heading).unwrap_or_default(),
+                heading_path: all_str(d, f.heading_path),
+                body: first_str(d, f.body).unwrap_or_default(),
+                section_processors: all_str(d, f.section_processor),
             })
             .collect(),
     })))

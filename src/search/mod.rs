@@ -410,19 +410,19 @@ fn vendor_key(
     *names.entry(name).or_insert(next)
 }
 
-fn first_str(doc: &TantivyDocument, field: tantivy::schema::Field) -> Option<String> {
+pub(crate) fn first_str(doc: &TantivyDocument, field: tantivy::schema::Field) -> Option<String> {
     doc.get_first(field)
         .and_then(|v| v.as_str())
         .map(str::to_string)
 }
 
-fn all_str(doc: &TantivyDocument, field: tantivy::schema::Field) -> Vec<String> {
+pub(crate) fn all_str(doc: &TantivyDocument, field: tantivy::schema::Field) -> Vec<String> {
     doc.get_all(field)
         .filter_map(|v| v.as_str().map(str::to_string))
         .collect()
 }
 
-fn first_u64(doc: &TantivyDocument, field: tantivy::schema::Field) -> Option<u64> {
+pub(crate) fn first_u64(doc: &TantivyDocument, field: tantivy::schema::Field) -> Option<u64> {
     doc.get_first(field).and_then(|v| v.as_u64())
 }
 

@@ -36,6 +36,16 @@ pub fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// Runs any command to completion and captures its outcome.
+pub fn run_command(cmd: &mut Command) -> Run {
+    let out = cmd.output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
 impl TestEnv {
     pub fn new() -> TestEnv {
         TestEnv {
@@ -70,12 +80,7 @@ impl TestEnv {
     }
 
     pub fn run(&self, args: &[&str]) -> Run {
-        let out = self.command(args).output().unwrap();
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        run_command(&mut self.command(args))
     }
 
     /// Runs and expects exit 0.

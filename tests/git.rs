@@ -70,6 +70,23 @@ impl Repo<'_> {
     }
 }
 
+/// An empty repository at `repo/` in the test's directory, or `None` (said on stderr)
+/// when there is no `git` command to make one.
+fn init_repo(env: &TestEnv) -> Option<std::path::PathBuf> {
+    if !have_git() {
+        eprintln!("skipped: no git command to build the test repository");
+        return None;
+    }
+    let dir = env.path("repo");
+    std::fs::create_dir_all(&dir).unwrap();
+    Repo {
+        dir: &dir,
+        clock: 0,
+    }
+    .git(&["init", "-q", "-b", "main"]);
+    Some(dir)
+}
+
 fn have_git() -> bool {
     Command::new("git")
         .arg("--version")
@@ -90,18 +107,14 @@ fn hits(env: &TestEnv, q: &str, extra: &[&str]) -> Vec<Value> {
 
 #[test]
 fn history_is_indexed_once_per_version_and_incrementally() {
-    if !have_git() {
-        eprintln!("skipped: no git command to build the test repository");
-        return;
-    }
     let env = TestEnv::new();
-    let dir = env.path("repo");
-    std::fs::create_dir_all(&dir).unwrap();
+    let Some(dir) = init_repo(&env) else {
+        return;
+    };
     let mut repo = Repo {
         dir: &dir,
         clock: 0,
     };
-    repo.git(&["init", "-q", "-b", "main"]);
 
     // A: two sites.
     repo.write(
@@ -258,18 +271,14 @@ fn history_is_indexed_once_per_version_and_incrementally() {
 
 #[test]
 fn paths_globs_and_bad_repositories() {
-    if !have_git() {
-        eprintln!("skipped: no git command to build the test repository");
-        return;
-    }
     let env = TestEnv::new();
-    let dir = env.path("repo");
-    std::fs::create_dir_all(&dir).unwrap();
+    let Some(dir) = init_repo(&env) else {
+        return;
+    };
     let mut repo = Repo {
         dir: &dir,
         clock: 0,
     };
-    repo.git(&["init", "-q", "-b", "main"]);
     repo.write(
         "a/aa/aaa/asite.com.md",
         &policy("asite.com", "2012-01-01", "a"),

@@ -55,16 +55,7 @@ pub struct ProcessorMatcher {
 impl ProcessorMatcher {
     /// The built-in table.
     pub fn builtin() -> ProcessorMatcher {
-        let table = BUILTIN
-            .iter()
-            .map(|(name, aliases)| {
-                (
-                    name.to_string(),
-                    aliases.iter().map(|a| a.to_string()).collect(),
-                )
-            })
-            .collect();
-        Self::from_table(table)
+        Self::from_table(builtin_table())
     }
 
     /// The built-in table plus the entries of a user file (see [`parse_processor_file`]).
@@ -73,10 +64,7 @@ impl ProcessorMatcher {
             path: path.to_path_buf(),
             source,
         })?;
-        let mut table: Vec<(String, Vec<String>)> = BUILTIN
-            .iter()
-            .map(|(n, a)| (n.to_string(), a.iter().map(|s| s.to_string()).collect()))
-            .collect();
+        let mut table = builtin_table();
         for (name, aliases) in parse_processor_file(&text, path)? {
             match table
                 .iter_mut()
@@ -143,6 +131,19 @@ impl ProcessorMatcher {
             .find(|m| m.start() == 0 && m.end() == lower.len())
             .map(|m| self.names[self.canonical[m.pattern().as_usize()]].as_str())
     }
+}
+
+/// The built-in table as owned (name, aliases) pairs, ready to extend.
+fn builtin_table() -> Vec<(String, Vec<String>)> {
+    BUILTIN
+        .iter()
+        .map(|(name, aliases)| {
+            (
+                name.to_string(),
+                aliases.iter().map(|a| a.to_string()).collect(),
+            )
+        })
+        .collect()
 }
 
 fn is_word_byte(b: u8) -> bool {

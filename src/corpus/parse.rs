@@ -79,8 +79,8 @@ pub fn parse_policy(text: &str, fallback_vendor: &str, matcher: &ProcessorMatche
                 (h.clone(), vec![h], 0)
             }
         };
-        for (part, body) in split_body(&raw.body).into_iter().enumerate() {
-            let processors = matcher.find(&format!("{heading}\n{body}"));
+        for (part, body) in split_body(raw.body).into_iter().enumerate() {
+            let processors = matcher.find_all(&[&heading, &body]);
             sections.push(Section {
                 heading: heading.clone(),
                 heading_path: heading_path.clone(),
@@ -492,9 +492,9 @@ fn normalize_body(raw: &str) -> String {
 
 /// Splits a body into parts of at most [`MAX_BODY_BYTES`], at paragraph boundaries
 /// where it can, else at white space, else (one giant word) at a character boundary.
-fn split_body(body: &str) -> Vec<String> {
+fn split_body(body: String) -> Vec<String> {
     if body.len() <= MAX_BODY_BYTES {
-        return vec![body.to_string()];
+        return vec![body];
     }
     let mut parts = Vec::new();
     let mut current = String::new();

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use crate::error::CorpusError;
 
@@ -93,6 +93,8 @@ impl ProcessorMatcher {
         let automaton = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
+            // A full DFA: the table is small, and every byte of the corpus goes through it.
+            .kind(Some(AhoCorasickKind::DFA))
             .build(&patterns)
             .expect("processor patterns are short literals");
         ProcessorMatcher {
@@ -104,13 +106,21 @@ impl ProcessorMatcher {
 
     /// Canonical names of the processors `text` names, sorted and without repeats.
     pub fn find(&self, text: &str) -> Vec<String> {
+        self.find_all(&[text])
+    }
+
+    /// Canonical names of the processors any of `texts` names (each text is matched on
+    /// its own: a name never spans two of them).
+    pub fn find_all(&self, texts: &[&str]) -> Vec<String> {
         let mut seen = vec![false; self.names.len()];
-        let bytes = text.as_bytes();
-        for m in self.automaton.find_overlapping_iter(text) {
-            let before_ok = m.start() == 0 || !is_word_byte(bytes[m.start() - 1]);
-            let after_ok = m.end() == bytes.len() || !is_word_byte(bytes[m.end()]);
-            if before_ok && after_ok {
-                seen[self.canonical[m.pattern().as_usize()]] = true;
+        for text in texts {
+            let bytes = text.as_bytes();
+            for m in self.automaton.find_overlapping_iter(*text) {
+                let before_ok = m.start() == 0 || !is_word_byte(bytes[m.start() - 1]);
+                let after_ok = m.end() == bytes.len() || !is_word_byte(bytes[m.end()]);
+                if before_ok && after_ok {
+                    seen[self.canonical[m.pattern().as_usize()]] = true;
+                }
             }
         }
         let mut out: Vec<String> = seen

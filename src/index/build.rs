@@ -166,6 +166,9 @@ fn open_writer(
             },
             other => IndexError::Tantivy(other),
         })?;
+    writer.set_merge_policy(Box::new(super::merge::BoundedMergePolicy {
+        max_docs: merge_cap(cfg.memory_mb),
+    }));
     if index.load_metas()?.payload.is_none() {
         let mut prepared = writer.prepare_commit()?;
         prepared.set_payload(payload);
@@ -175,6 +178,13 @@ fn open_writer(
         writer.delete_all_documents()?;
     }
     Ok(writer)
+}
+
+/// Most sections in a merged segment: 1,000 per MB of the writer's budget (about a
+/// million for the default 1024 MB, some 0.5 GB of index on the benchmark corpus). A
+/// merge maps its inputs, so this bounds the memory a merge adds to the writer's.
+fn merge_cap(memory_mb: usize) -> u32 {
+    u32::try_from(memory_mb.saturating_mul(1000)).unwrap_or(u32::MAX)
 }
 
 /// Outcomes of a run, gathered from the parsing threads.

@@ -3,6 +3,7 @@
 
 pub mod build;
 pub mod git;
+pub mod merge;
 pub mod schema;
 pub mod stem;
 
@@ -86,6 +87,14 @@ impl PolicyIndex {
         }
         let fields = schema::fields_of(&index.schema()).map_err(damaged)?;
         schema::register_tokenizers(&index);
+        // Segments are searched in parallel, one thread per core.
+        let mut index = index;
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if threads > 1 {
+            index
+                .set_multithread_executor(threads)
+                .map_err(|e| damaged(e.to_string()))?;
+        }
         Ok(PolicyIndex {
             index,
             fields,

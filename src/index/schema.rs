@@ -1,12 +1,12 @@
 //! Every field of the index, its name and options, in one place, with the schema version.
 
-use tantivy::store::{Compressor, ZstdCompressor};
-use tantivy::{Index, IndexSettings};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, SchemaBuilder,
     TextFieldIndexing, TextOptions,
 };
+use tantivy::store::{Compressor, ZstdCompressor};
 use tantivy::tokenizer::{LowerCaser, RawTokenizer, TextAnalyzer};
+use tantivy::{Index, IndexSettings};
 
 /// Bumped whenever fields, their options or the sectioning change.
 pub const SCHEMA_VERSION: u32 = 4;

@@ -19,6 +19,9 @@ const SLOT_BITS: u32 = 16;
 /// Tokens this long or longer (in bytes, as written) are dropped, as tantivy's
 /// `RemoveLongFilter::limit(40)` does; they still use up a position.
 const MAX_TOKEN_BYTES: usize = 40;
+/// Texts an instance tokenizes before it sets up its memo (an indexing thread gets
+/// there at once; a query or a page of snippets does not).
+const MEMO_AFTER: u32 = 256;
 
 /// A word and its stem, zero-padded (tokens never contain NUL, and are never empty, so
 /// an all-zero word marks an empty slot).
@@ -53,9 +56,10 @@ fn slot_of(word: &[u8; WIDTH]) -> usize {
 /// Words of letters and digits, lower-cased and stemmed (English).
 pub struct EnglishTokenizer {
     token: Token,
-    /// Allocated on first use, so that the many short-lived clones made for query
-    /// parsing and snippets cost nothing.
+    /// Allocated once this instance has tokenized `MEMO_AFTER` texts, so that the
+    /// short-lived clones made for query parsing and snippets cost nothing.
     memo: Vec<Slot>,
+    texts: u32,
     stemmer: frostem::Stemmer,
     lower: String,
 }
@@ -65,8 +69,20 @@ impl Default for EnglishTokenizer {
         EnglishTokenizer {
             token: Token::default(),
             memo: Vec::new(),
+            texts: 0,
             stemmer: frostem::Stemmer::new(frostem::Algorithm::English),
             lower: String::new(),
+        }
+    }
+}
+
+impl EnglishTokenizer {
+    /// With its memo from the start (for tests).
+    #[cfg(test)]
+    fn with_memo() -> Self {
+        EnglishTokenizer {
+            memo: vec![EMPTY; 1 << SLOT_BITS],
+            ..EnglishTokenizer::default()
         }
     }
 }
@@ -82,7 +98,10 @@ impl Tokenizer for EnglishTokenizer {
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> EnglishTokenStream<'a> {
         if self.memo.is_empty() {
-            self.memo = vec![EMPTY; 1 << SLOT_BITS];
+            self.texts += 1;
+            if self.texts >= MEMO_AFTER {
+                self.memo = vec![EMPTY; 1 << SLOT_BITS];
+            }
         }
         self.token.reset();
         EnglishTokenStream {
@@ -178,7 +197,12 @@ impl TokenStream for EnglishTokenStream<'_> {
             self.token.offset_to = end;
             let text = self.text;
             let word = &text[start..end];
-            let Some(key) = padded(word.as_bytes()) else {
+            let key = if self.memo.is_empty() {
+                None
+            } else {
+                padded(word.as_bytes())
+            };
+            let Some(key) = key else {
                 self.stem_into_token(word);
                 return true;
             };
@@ -247,7 +271,25 @@ mod tests {
     }
 
     fn fused() -> TextAnalyzer {
-        TextAnalyzer::from(EnglishTokenizer::default())
+        TextAnalyzer::from(EnglishTokenizer::with_memo())
+    }
+
+    #[test]
+    fn the_memo_is_set_up_after_a_few_texts() {
+        let mut t = EnglishTokenizer::default();
+        let text = "Cards carded policies";
+        let mut expected = None;
+        for _ in 0..MEMO_AFTER + 1 {
+            let mut s = t.token_stream(text);
+            let mut out = Vec::new();
+            while s.advance() {
+                out.push(s.token().text.clone());
+            }
+            assert_eq!(*expected.get_or_insert_with(|| out.clone()), out);
+        }
+        assert_eq!(expected.unwrap_or_default(), ["card", "card", "polici"]);
+        assert!(!t.memo.is_empty());
+        assert!(t.clone().memo.is_empty());
     }
 
     #[test]
@@ -293,7 +335,10 @@ mod tests {
     proptest! {
         #[test]
         fn same_output_on_arbitrary_text(text in "(\\PC|[ a-zA-Z0-9'.,\n])*") {
-            prop_assert_eq!(tokens(&mut fused(), &text), tokens(&mut tantivy_chain(), &text));
+            let expected = tokens(&mut tantivy_chain(), &text);
+            prop_assert_eq!(tokens(&mut fused(), &text), expected.clone());
+            let mut without_memo = TextAnalyzer::from(EnglishTokenizer::default());
+            prop_assert_eq!(tokens(&mut without_memo, &text), expected);
         }
 
         #[test]

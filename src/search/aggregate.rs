@@ -80,6 +80,13 @@ pub struct GroupSegmentCollector {
     /// One map per key: local value → (sections, policies, min date ord, max date ord,
     /// processor ords).
     local: Vec<HashMap<u64, LocalGroup>>,
+    /// The policy of the last document collected, its group keys (one list per
+    /// grouping), and how many of its sections are not yet counted. A policy's sections
+    /// are consecutive documents and share every grouped value (year, date, vendor,
+    /// processors are the policy's), so a run of them is counted at once.
+    current: Option<u64>,
+    current_keys: Vec<Vec<u64>>,
+    pending: u64,
 }
 
 #[derive(Default)]
@@ -113,6 +120,9 @@ impl Collector for GroupCollector {
             vendor: ff.str("vendor")?,
             processor: ff.str("processor")?,
             local: self.by.iter().map(|_| HashMap::new()).collect(),
+            current: None,
+            current_keys: self.by.iter().map(|_| Vec::new()).collect(),
+            pending: 0,
         })
     }
 
@@ -133,11 +143,38 @@ impl Collector for GroupCollector {
     }
 }
 
+impl GroupSegmentCollector {
+    /// Counts the pending sections of the current policy in its groups.
+    fn flush(&mut self) {
+        if self.pending == 0 {
+            return;
+        }
+        for (i, keys) in self.current_keys.iter().enumerate() {
+            for value in keys {
+                if let Some(g) = self.local[i].get_mut(value) {
+                    g.sections += self.pending;
+                }
+            }
+        }
+        self.pending = 0;
+    }
+}
+
 impl SegmentCollector for GroupSegmentCollector {
     type Fruit = Groups;
 
     fn collect(&mut self, doc: DocId, _score: Score) {
+        if self.by.is_empty() {
+            return;
+        }
         let policy = self.policy.first(doc).unwrap_or(NONE);
+        if self.current == Some(policy) && policy != NONE {
+            self.pending += 1;
+            return;
+        }
+        self.flush();
+        self.current = Some(policy);
+        self.pending = 1;
         let date = self.date.as_ref().and_then(|c| c.term_ords(doc).next());
         let processors: Vec<u64> = match &self.processor {
             Some(c) if self.with_processors || self.by.contains(&GroupBy::Processor) => {
@@ -146,9 +183,21 @@ impl SegmentCollector for GroupSegmentCollector {
             _ => Vec::new(),
         };
         for (i, by) in self.by.iter().enumerate() {
-            let mut add = |value: u64| {
+            let keys = &mut self.current_keys[i];
+            keys.clear();
+            match by {
+                GroupBy::Year => keys.push(self.year.first(doc).unwrap_or(NONE)),
+                GroupBy::Month => keys.push(date.unwrap_or(NONE)),
+                GroupBy::Vendor => keys.push(
+                    self.vendor
+                        .as_ref()
+                        .and_then(|c| c.term_ords(doc).next())
+                        .unwrap_or(NONE),
+                ),
+                GroupBy::Processor => keys.extend(processors.iter().copied()),
+            }
+            for &value in keys.iter() {
                 let g = self.local[i].entry(value).or_default();
-                g.sections += 1;
                 g.policies.insert(policy);
                 if let Some(d) = date {
                     g.min_date = Some(g.min_date.map_or(d, |m| m.min(d)));
@@ -157,25 +206,12 @@ impl SegmentCollector for GroupSegmentCollector {
                 if self.with_processors {
                     g.processors.extend(processors.iter().copied());
                 }
-            };
-            match by {
-                GroupBy::Year => add(self.year.first(doc).unwrap_or(NONE)),
-                GroupBy::Month => add(date.unwrap_or(NONE)),
-                GroupBy::Vendor => add(self
-                    .vendor
-                    .as_ref()
-                    .and_then(|c| c.term_ords(doc).next())
-                    .unwrap_or(NONE)),
-                GroupBy::Processor => {
-                    for &p in &processors {
-                        add(p);
-                    }
-                }
             }
         }
     }
 
-    fn harvest(self) -> Groups {
+    fn harvest(mut self) -> Groups {
+        self.flush();
         let text = |column: &Option<StrColumn>, ord: u64| -> Option<String> {
             let mut s = String::new();
             match column {

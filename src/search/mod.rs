@@ -12,7 +12,9 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
+use tantivy::query::{
+    BooleanQuery, ConstScoreQuery, Occur, Query, QueryParser, RangeQuery, TermQuery,
+};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
@@ -159,7 +161,7 @@ pub fn build_query(idx: &PolicyIndex, cfg: &QueryConfig) -> Result<Box<dyn Query
                 message: describe_parse_error(&e),
             })?
     };
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, user)];
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     if !cfg.vendors.is_empty() {
         let terms = cfg
             .vendors
@@ -205,11 +207,46 @@ pub fn build_query(idx: &PolicyIndex, cfg: &QueryConfig) -> Result<Box<dyn Query
             Box::new(RangeQuery::new(bound(&cfg.since), bound(&cfg.until))),
         ));
     }
-    Ok(if clauses.len() == 1 {
-        clauses.pop().map(|c| c.1).expect("one clause")
-    } else {
+    let filters = clauses.into_iter().map(|(_, q)| q).collect();
+    Ok(with_filters(user, filters))
+}
+
+/// The user's query restricted to documents matching every filter (vendor, processor,
+/// year, dates). Filters score nothing, so ranking is the query's alone. When the query is
+/// an alternative (`Should` clauses only, as a phrase or word searched in heading and body
+/// is), each alternative is filtered on its own: tantivy then seeks each phrase to the
+/// filtered documents only, instead of matching the phrase everywhere and intersecting
+/// afterwards (a vendor's or a year's phrase search costs its share of the index, not the
+/// whole index).
+fn with_filters(user: Box<dyn Query>, filters: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+    if filters.is_empty() {
+        return user;
+    }
+    let filter = |extra: Box<dyn Query>| -> Box<dyn Query> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, extra)];
+        for f in &filters {
+            clauses.push((
+                Occur::Must,
+                Box::new(ConstScoreQuery::new(f.box_clone(), 0.0)),
+            ));
+        }
         Box::new(BooleanQuery::new(clauses))
-    })
+    };
+    if let Some(b) = user.downcast_ref::<BooleanQuery>() {
+        let alternatives = b.clauses();
+        if !alternatives.is_empty()
+            && alternatives.iter().all(|(o, _)| *o == Occur::Should)
+            && b.get_minimum_number_should_match() <= 1
+        {
+            return Box::new(BooleanQuery::new(
+                alternatives
+                    .iter()
+                    .map(|(_, q)| (Occur::Should, filter(q.box_clone())))
+                    .collect(),
+            ));
+        }
+    }
+    filter(user)
 }
 
 /// Refuses queries that are too long or too deeply nested for the parser's recursion.

@@ -3,7 +3,9 @@
 //! archive date seen. One tantivy collector reading fast fields; used by facets, trends,
 //! stats and vendors.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
@@ -27,7 +29,7 @@ pub enum GroupBy {
 pub struct Group {
     pub sections: u64,
     /// Distinct policy snapshots (by policy number).
-    pub policies: HashSet<u64>,
+    pub policies: FxHashSet<u64>,
     pub first_date: Option<String>,
     pub last_date: Option<String>,
     /// Processors of the policies in the group (only when asked for).
@@ -37,7 +39,11 @@ pub struct Group {
 impl Group {
     fn merge(&mut self, other: Group) {
         self.sections += other.sections;
-        self.policies.extend(other.policies);
+        let mut other_policies = other.policies;
+        if other_policies.len() > self.policies.len() {
+            std::mem::swap(&mut self.policies, &mut other_policies);
+        }
+        self.policies.extend(other_policies);
         self.first_date = min_opt(self.first_date.take(), other.first_date);
         self.last_date = max_opt(self.last_date.take(), other.last_date);
         self.processors.extend(other.processors);
@@ -79,7 +85,7 @@ pub struct GroupSegmentCollector {
     processor: Option<StrColumn>,
     /// One map per key: local value → (sections, policies, min date ord, max date ord,
     /// processor ords).
-    local: Vec<HashMap<u64, LocalGroup>>,
+    local: Vec<FxHashMap<u64, LocalGroup>>,
     /// The policy of the last document collected, its group keys (one list per
     /// grouping), and how many of its sections are not yet counted. A policy's sections
     /// are consecutive documents and share every grouped value (year, date, vendor,
@@ -92,7 +98,7 @@ pub struct GroupSegmentCollector {
 #[derive(Default)]
 struct LocalGroup {
     sections: u64,
-    policies: HashSet<u64>,
+    policies: FxHashSet<u64>,
     min_date: Option<u64>,
     max_date: Option<u64>,
     processors: BTreeSet<u64>,
@@ -119,7 +125,7 @@ impl Collector for GroupCollector {
             date: ff.str("date")?,
             vendor: ff.str("vendor")?,
             processor: ff.str("processor")?,
-            local: self.by.iter().map(|_| HashMap::new()).collect(),
+            local: self.by.iter().map(|_| FxHashMap::default()).collect(),
             current: None,
             current_keys: self.by.iter().map(|_| Vec::new()).collect(),
             pending: 0,

@@ -571,6 +571,14 @@ fn roots_with_the_same_name_are_refused() {
         "{}",
         r.stderr
     );
+    // Files given as roots take their own name as id: two with one name are refused too.
+    let r = env.run(&["index", "a/corp/x.md", "b/corp/x.md"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("two corpus roots are named \"x.md\""),
+        "{}",
+        r.stderr
+    );
     // The same root written two ways is one set of files, not two.
     env.ok(&["index", "a/corp", "--quiet"]);
     std::fs::create_dir_all(env.path("a/sub")).unwrap();

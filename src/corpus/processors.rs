@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use crate::error::CorpusError;
 
@@ -55,7 +55,7 @@ pub struct ProcessorMatcher {
 impl ProcessorMatcher {
     /// The built-in table.
     pub fn builtin() -> ProcessorMatcher {
-        Self::from_table(builtin_table())
+        Self::from_table(builtin_table()).expect("the built-in table is a few short literals")
     }
 
     /// The built-in table plus the entries of a user file (see [`parse_processor_file`]).
@@ -74,10 +74,16 @@ impl ProcessorMatcher {
                 None => table.push((name, aliases)),
             }
         }
-        Ok(Self::from_table(table))
+        Self::from_table(table).map_err(|e| CorpusError::ProcessorFile {
+            path: path.to_path_buf(),
+            line: 0,
+            message: format!("too many names to match: {e}"),
+        })
     }
 
-    fn from_table(table: Vec<(String, Vec<String>)>) -> ProcessorMatcher {
+    fn from_table(
+        table: Vec<(String, Vec<String>)>,
+    ) -> Result<ProcessorMatcher, aho_corasick::BuildError> {
         let mut patterns = Vec::new();
         let mut canonical = Vec::new();
         let mut names = Vec::new();
@@ -93,15 +99,12 @@ impl ProcessorMatcher {
         let automaton = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
-            // A full DFA: the table is small, and every byte of the corpus goes through it.
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&patterns)
-            .expect("processor patterns are short literals");
-        ProcessorMatcher {
+            .build(&patterns)?;
+        Ok(ProcessorMatcher {
             automaton,
             canonical,
             names,
-        }
+        })
     }
 
     /// Canonical names of the processors `text` names, sorted and without repeats.

@@ -92,11 +92,13 @@ pub fn walk_roots(roots: &[PathBuf]) -> Result<(Vec<FileEntry>, Skips), CorpusEr
         let id_base = if meta.is_file() {
             String::new()
         } else {
-            root_name
+            root_name.clone()
         };
-        if !id_base.is_empty() && !seen_names.insert(id_base.clone()) {
+        // Ids derive from the root's name (a directory) or the file's name (a file given
+        // as a root): two roots with one name would give two policies one id.
+        if !root_name.is_empty() && !seen_names.insert(root_name.clone()) {
             return Err(CorpusError::DuplicateRootName {
-                name: id_base,
+                name: root_name,
                 path: root.clone(),
             });
         }

@@ -91,9 +91,9 @@ impl PolicyIndex {
         let mut index = index;
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         if threads > 1 {
-            index
-                .set_multithread_executor(threads)
-                .map_err(|e| damaged(e.to_string()))?;
+            // Without threads to be had (a low process limit) the search runs on this
+            // one: the index keeps its single-thread executor.
+            let _ = index.set_multithread_executor(threads);
         }
         Ok(PolicyIndex {
             index,

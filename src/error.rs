@@ -37,12 +37,16 @@ pub enum IndexError {
     Missing { path: PathBuf },
     #[error(
         "the index at {path} has schema version {found}, this program needs version {expected}; \
-         run `policies index --rebuild --index {path}`"
+         run `policies index --rebuild --index {path}{roots}`{git}"
     )]
     SchemaVersion {
         path: PathBuf,
         found: String,
         expected: u32,
+        /// The corpus roots the index was built from, each after a space (empty if none).
+        roots: String,
+        /// How to add back the git histories it held (empty if none).
+        git: String,
     },
     #[error(
         "the index at {path} is damaged or not a policies index ({reason}); \

@@ -463,6 +463,12 @@ fn damaged_indexes_give_a_clear_error() {
             no_panic(&r);
         }
     }
+    // The way out for an old schema names the corpus the index was built from, so that
+    // following it rebuilds the same index, not one of the default corpus.
+    let r = env.run(&["stats", "--index", "oldschema"]);
+    let corpus = std::fs::canonicalize(env.path("corpus")).unwrap();
+    let expected = format!("index --rebuild --index oldschema {}`", corpus.display());
+    assert!(r.stderr.contains(&expected), "{}", r.stderr);
     // --rebuild recovers a damaged index; it refuses to touch a directory of other data.
     env.ok(&["index", "--index", "truncated", "--rebuild", "--quiet"]);
     assert_eq!(

@@ -79,10 +79,25 @@ impl PolicyIndex {
             None => return Err(damaged("no policies metadata in meta.json".to_string())),
         };
         if info.schema_version != SCHEMA_VERSION {
+            // The rebuild command names what the index was built from, so that following
+            // it does not silently swap the user's corpus for the default one.
+            let roots: String = info.roots.iter().map(|r| format!(" {r}")).collect();
+            let git: String = info
+                .git
+                .keys()
+                .map(|repo| {
+                    format!(
+                        "; then `policies index --git {repo} --index {}` for the history it held",
+                        path.display()
+                    )
+                })
+                .collect();
             return Err(IndexError::SchemaVersion {
                 path: path.to_path_buf(),
                 found: info.schema_version.to_string(),
                 expected: SCHEMA_VERSION,
+                roots,
+                git,
             });
         }
         let fields = schema::fields_of(&index.schema()).map_err(damaged)?;

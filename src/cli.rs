@@ -39,7 +39,7 @@ pub struct FilterArgs {
     #[arg(long = "vendor", value_name = "DOMAIN")]
     pub vendors: Vec<String>,
     /// Only policies archived in this year.
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=9999))]
     pub year: Option<u64>,
     /// Only policies archived on or after this date (YYYY, YYYY-MM or YYYY-MM-DD).
     #[arg(long, value_name = "DATE")]
@@ -50,6 +50,22 @@ pub struct FilterArgs {
     /// Only policies naming this payment processor; repeat for several.
     #[arg(long = "processor", value_name = "NAME")]
     pub processors: Vec<String>,
+}
+
+/// The formats of `stats` and `show`: one object, for people or for programs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    Human,
+    Json,
+}
+
+impl From<ReportFormat> for OutputFormat {
+    fn from(f: ReportFormat) -> OutputFormat {
+        match f {
+            ReportFormat::Human => OutputFormat::Human,
+            ReportFormat::Json => OutputFormat::Json,
+        }
+    }
 }
 
 /// A facet of `query --facet`.
@@ -87,8 +103,8 @@ pub struct StatsArgs {
     #[arg(long)]
     pub index: Option<PathBuf>,
     /// Output format (human or json).
-    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
-    pub format: OutputFormat,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
 }
 
 #[derive(Debug, Args)]
@@ -105,8 +121,8 @@ pub struct ShowArgs {
     #[arg(long)]
     pub index: Option<PathBuf>,
     /// Output format (human or json).
-    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
-    pub format: OutputFormat,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
 }
 
 #[derive(Debug, Args)]
@@ -140,23 +156,24 @@ pub struct IndexArgs {
     #[arg(long, default_value = "index")]
     pub index: PathBuf,
     /// Threads for parsing and indexing (default: all cores).
-    #[arg(long)]
-    pub threads: Option<usize>,
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
     /// Memory budget of the index writer, in MB (at least 16 per thread).
-    #[arg(long, default_value_t = 1024)]
-    pub memory_mb: usize,
+    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(16..=1_000_000))]
+    pub memory_mb: u32,
     /// Drop the index's contents and index everything again.
     #[arg(long)]
     pub rebuild: bool,
-    /// Skip files larger than this many MiB.
-    #[arg(long, default_value_t = 32)]
+    /// Skip files larger than this many MiB (records indexed earlier for a file now
+    /// over the limit are kept; --rebuild drops them).
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub max_file_mb: u64,
     /// Extra payment processors: one a line, `Name` or `Name: alias, alias`.
     #[arg(long, value_name = "FILE")]
     pub processors: Option<PathBuf>,
     /// Commit a checkpoint after about this many MB of input, so an interrupted run
     /// resumes from there.
-    #[arg(long, default_value_t = 256)]
+    #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
     pub checkpoint_mb: u64,
     /// Treat every warning and skipped file as a failure (exit 2, after the full report).
     #[arg(long)]
@@ -177,23 +194,30 @@ pub struct QueryArgs {
     /// Index directory [default: index; built from corpus/ on first use].
     #[arg(long)]
     pub index: Option<PathBuf>,
-    /// Number of hits to show.
-    #[arg(long, default_value_t = 10)]
+    /// Number of hits to show (any number; 0 prints only the count).
+    #[arg(long, default_value_t = 10, conflicts_with = "all")]
     pub limit: usize,
+    /// Every hit, streamed one by one (JSONL and CSV in constant memory).
+    #[arg(long)]
+    pub all: bool,
+    /// Match the exact wording: unfielded words and phrases are not stemmed
+    /// ("third party" does not match "third parties"). Per term: exact:"third party".
+    #[arg(long)]
+    pub exact: bool,
     /// Skip this many hits first (paging).
     #[arg(long, default_value_t = 0)]
     pub offset: usize,
     #[command(flatten)]
     pub filters: FilterArgs,
-    /// At most K hits per vendor (the best ones).
-    #[arg(long, value_name = "K")]
-    pub per_vendor: Option<usize>,
+    /// At most K hits per vendor (the best ones); --count then counts those.
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..))]
+    pub per_vendor: Option<u32>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
     pub format: OutputFormat,
-    /// Snippet length in characters.
-    #[arg(long, default_value_t = 240)]
-    pub snippet_chars: usize,
+    /// Snippet length in characters (20 to 100000).
+    #[arg(long, default_value_t = 240, value_parser = clap::value_parser!(u32).range(20..=100_000))]
+    pub snippet_chars: u32,
     /// Print only the number of matching sections.
     #[arg(long)]
     pub count: bool,

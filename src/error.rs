@@ -5,7 +5,7 @@ use std::path::PathBuf;
 /// Errors reading corpus material (files, processor tables).
 #[derive(Debug, thiserror::Error)]
 pub enum CorpusError {
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Read {
         path: PathBuf,
         #[source]
@@ -22,7 +22,7 @@ pub enum CorpusError {
          the root's name and the path below it; index them into separate indexes or rename one"
     )]
     DuplicateRootName { name: String, path: PathBuf },
-    #[error("corpus path {path} does not exist or is not readable: {source}")]
+    #[error("corpus path {path}")]
     Root {
         path: PathBuf,
         #[source]
@@ -53,6 +53,13 @@ pub enum IndexError {
          run `policies index --rebuild --index {path}`"
     )]
     Damaged { path: PathBuf, reason: String },
+    #[error(
+        "permission denied: cannot read {path}; ask its owner for read access \
+         (the index itself may be fine)"
+    )]
+    PermissionDenied { path: PathBuf },
+    #[error("{path} is a file, not an index directory; choose another --index directory")]
+    NotADirectory { path: PathBuf },
     #[error("{path} exists and is not a policies index; choose another --index directory")]
     NotAnIndex { path: PathBuf },
     #[error(
@@ -66,7 +73,7 @@ pub enum IndexError {
     Corpus(#[from] CorpusError),
     #[error("index error: {0}")]
     Tantivy(#[from] tantivy::TantivyError),
-    #[error("{context}: {source}")]
+    #[error("{context}")]
     Io {
         context: String,
         #[source]
@@ -88,4 +95,7 @@ pub enum SearchError {
     Index(#[from] IndexError),
     #[error("search error: {0}")]
     Tantivy(#[from] tantivy::TantivyError),
+    /// The consumer of streamed hits failed (stdout closed, a full disk, …).
+    #[error("cannot write the hits")]
+    Sink(#[source] std::io::Error),
 }

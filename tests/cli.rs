@@ -21,6 +21,7 @@ struct Output {
     total_hits: u64,
     took_ms: u64,
     hits: Vec<Hit>,
+    index_complete: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -459,13 +460,13 @@ fn bad_files_are_skipped_with_their_names() {
     env.write("corpus/empty.md", b"  \n\n ");
     env.write(
         "corpus/latin1.md",
-        b"# Caf\xe9 policy\n\nWe store cr\xe9dit card data.\n",
+        b"# Caf\xe9 policy\n\nWe don\x92t sell cr\xe9dit card data.\n",
     );
     let r = env.ok(&["index", "--max-file-mb", "1"]);
     assert!(r.stderr.contains("binary.md"), "{}", r.stderr);
     assert!(r.stderr.contains("empty.md"), "{}", r.stderr);
     assert!(
-        r.stderr.contains("1 with invalid UTF-8 replaced"),
+        r.stderr.contains("1 file decoded as Windows-1252"),
         "{}",
         r.stderr
     );
@@ -476,7 +477,18 @@ fn bad_files_are_skipped_with_their_names() {
     );
     let out = query(&env, &["\"card data\"", "--vendor", "latin1"]);
     assert_eq!(out.hits.len(), 1);
-    assert!(out.hits[0].snippet.text.contains('\u{fffd}'));
+    // The Windows-1252 bytes, read as a browser reads them: 0x92 is ’, 0xE9 is é.
+    assert!(
+        out.hits[0]
+            .snippet
+            .text
+            .contains("don\u{2019}t sell cr\u{e9}dit card"),
+        "{:?}",
+        out.hits[0].snippet.text
+    );
+    assert!(!out.hits[0].snippet.text.contains('\u{fffd}'));
+    let cafe = query(&env, &["caf\u{e9}", "--vendor", "latin1"]);
+    assert_eq!(cafe.total_hits, 1);
 }
 
 #[test]

@@ -1,18 +1,19 @@
 //! `policies stats`, `show` and `vendors`.
 
-use super::query::{filter_config, open_or_build};
-use crate::cli::{FilterArgs, ShowArgs, StatsArgs, VendorsArgs};
+use super::query::open_or_build;
+use crate::cli::{ShowArgs, StatsArgs, VendorsArgs};
 use crate::output::reports::{print_shown, print_stats, print_vendors};
 use crate::output::use_color;
 use crate::search::browse::{
     ShowTarget, show as find, stats as compute_stats, vendors as list_vendors,
 };
+use crate::search::{Filters, QueryConfig};
 
 pub(super) fn stats(args: StatsArgs) -> anyhow::Result<u8> {
     let idx = open_or_build(args.index.as_deref())?;
     let searcher = idx.reader()?.searcher();
     let s = compute_stats(&idx, &searcher)?;
-    super::with_stdout(|out| print_stats(out, &s, args.format))?;
+    super::with_stdout(|out| print_stats(out, &s, args.format.into()))?;
     Ok(0)
 }
 
@@ -30,7 +31,7 @@ pub(super) fn show(args: ShowArgs) -> anyhow::Result<u8> {
     let idx = open_or_build(args.index.as_deref())?;
     let searcher = idx.reader()?.searcher();
     let shown = find(&idx, &searcher, &target)?;
-    super::with_stdout(|out| print_shown(out, &shown, args.format, use_color()))?;
+    super::with_stdout(|out| print_shown(out, &shown, args.format.into(), use_color()))?;
     Ok(0)
 }
 
@@ -38,8 +39,7 @@ pub(super) fn vendors(args: VendorsArgs) -> anyhow::Result<u8> {
     let query = args
         .query
         .as_deref()
-        .map(|q| filter_config(&FilterArgs::default(), q))
-        .transpose()?;
+        .map(|q| QueryConfig::new(q, Filters::default()));
     let idx = open_or_build(args.index.as_deref())?;
     let searcher = idx.reader()?.searcher();
     let rows = list_vendors(&idx, &searcher, query.as_ref())?;

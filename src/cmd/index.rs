@@ -74,13 +74,18 @@ pub(super) fn config(args: &IndexArgs) -> IndexConfig {
         // By default all cores, but no more than the memory budget feeds (16 MB each).
         threads: args
             .threads
-            .unwrap_or_else(|| super::default_threads().min(8).min(args.memory_mb / 16))
+            .map(usize::from)
+            .unwrap_or_else(|| {
+                super::default_threads()
+                    .min(8)
+                    .min(args.memory_mb as usize / 16)
+            })
             .max(1),
-        memory_mb: args.memory_mb,
+        memory_mb: args.memory_mb as usize,
         rebuild: args.rebuild,
         max_file_bytes: args.max_file_mb.saturating_mul(1024 * 1024),
         processors_file: args.processors.clone(),
-        checkpoint_bytes: args.checkpoint_mb.max(1).saturating_mul(1024 * 1024),
+        checkpoint_bytes: args.checkpoint_mb.saturating_mul(1024 * 1024),
         git: args.git.as_ref().map(|repo| GitSource {
             repo: repo.clone(),
             rev: args.rev.clone(),
@@ -191,15 +196,64 @@ pub(super) fn report(s: &BuildSummary, verbose: bool) {
         "index now holds {} policies, {} sections, {} vendors, {span} ({} policies undated)",
         s.total_policies, s.total_sections, s.total_vendors, s.undated_policies
     );
-    if s.no_header > 0 || s.lossy_utf8 > 0 {
+    if s.no_header > 0 {
         eprintln!(
-            "{} files without the archive header (vendor from file name, no date); {} with invalid UTF-8 replaced",
-            s.no_header, s.lossy_utf8
+            "{} without the archive header (vendor from file name, no date)",
+            plural(s.no_header, "file", "files")
+        );
+    }
+    if s.windows_1252 > 0 || s.utf16 > 0 || s.replaced > 0 {
+        let mut parts = Vec::new();
+        if s.windows_1252 > 0 {
+            parts.push(format!(
+                "{} decoded as Windows-1252 (not valid UTF-8)",
+                plural(s.windows_1252, "file", "files")
+            ));
+        }
+        if s.utf16 > 0 {
+            parts.push(format!(
+                "{} decoded as UTF-16 (byte-order mark)",
+                plural(s.utf16, "file", "files")
+            ));
+        }
+        if s.replaced > 0 {
+            parts.push(format!(
+                "{} with invalid bytes replaced by U+FFFD (the byte-order mark did not fit)",
+                plural(s.replaced, "file", "files")
+            ));
+        }
+        eprintln!("{}", parts.join("; "));
+    }
+    if s.files_kept > 0 {
+        eprintln!(
+            "kept the records indexed earlier for {} skipped this run (over the size limit \
+             or unreadable); `policies index --rebuild` drops them",
+            plural(s.files_kept, "file", "files")
         );
     }
     let by_reason = s.skipped_by_reason();
     if !by_reason.is_empty() {
         let parts: Vec<String> = by_reason.iter().map(|(k, n)| format!("{n} {k}")).collect();
         eprintln!("skipped: {}", parts.join(", "));
+        if by_reason.contains_key("too large") {
+            eprintln!("(--max-file-mb raises the size limit)");
+        }
+    }
+}
+
+/// `1 file`, `2 files`.
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The arguments of a bare `policies index`: every default as clap defines it, so the
+/// index built on first use by `query` is the one `policies index` would build.
+pub(super) fn default_args() -> anyhow::Result<IndexArgs> {
+    use clap::Parser;
+    match crate::cli::Cli::try_parse_from(["policies", "index"]) {
+        Ok(crate::cli::Cli {
+            command: crate::cli::Command::Index(args),
+        }) => Ok(args),
+        _ => anyhow::bail!("internal error: the defaults of `policies index` do not parse"),
     }
 }

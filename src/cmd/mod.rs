@@ -47,3 +47,45 @@ fn with_stdout(
 fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get())
 }
+
+/// Says on stderr, loudly, when the index is the partial result of an unfinished build:
+/// every count it gives may be too low.
+fn warn_if_incomplete(idx: &crate::index::PolicyIndex) {
+    if let Some(incomplete) = &idx.info.incomplete {
+        eprintln!(
+            "policies: WARNING: the index at {} is INCOMPLETE: {incomplete}. Counts and hits \
+             come from the part indexed so far; run the same `policies index` command again \
+             to finish it.",
+            idx.path.display()
+        );
+    }
+}
+
+/// After a search with no hits: names each vendor or processor filter the index does
+/// not hold, with the values that look alike, on stderr.
+fn explain_unknown_filters(
+    searcher: &tantivy::Searcher,
+    filters: &crate::search::Filters,
+) -> anyhow::Result<()> {
+    for unknown in crate::search::browse::unknown_filter_values(searcher, filters)? {
+        let listing = if unknown.kind == "vendor" {
+            "`policies vendors` lists them"
+        } else {
+            "`policies stats` lists them"
+        };
+        if unknown.similar.is_empty() {
+            eprintln!(
+                "policies: no {} {:?} in the index, and none looks alike ({listing})",
+                unknown.kind, unknown.value
+            );
+        } else {
+            eprintln!(
+                "policies: no {} {:?} in the index; did you mean {}?",
+                unknown.kind,
+                unknown.value,
+                unknown.similar.join(", ")
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,31 +1,32 @@
 //! `policies query`: search and print; builds the default index on first use.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use crate::cli::{FacetArg, FilterArgs, IndexArgs, QueryArgs};
+use crate::cli::{FacetArg, FilterArgs, QueryArgs};
 use crate::error::{IndexError, SearchError};
 use crate::index::PolicyIndex;
-use crate::output::{print_search, use_color};
-use crate::search::{GroupBy, QueryConfig, resolve_date_bound, search};
+use crate::output::{HitPrinter, use_color};
+use crate::search::{DatePeriod, Filters, GroupBy, QueryConfig, search_each};
 
-/// Largest page a single query returns; larger requests are cut to it.
-const MAX_LIMIT: usize = 10_000;
-
-/// Resolves filters (shared by query, trend and vendors) into a search config.
-pub(super) fn filter_config(filters: &FilterArgs, query: &str) -> Result<QueryConfig, SearchError> {
-    let since = filters
-        .since
-        .as_deref()
-        .map(|d| resolve_date_bound(d, false, "--since"))
-        .transpose()?;
-    let until = filters
-        .until
-        .as_deref()
-        .map(|d| resolve_date_bound(d, true, "--until"))
-        .transpose()?;
+/// Resolves the filter options (shared by query, trend and vendors) into plain filters.
+pub(super) fn filters(args: &FilterArgs) -> Result<Filters, SearchError> {
+    let bound = |value: &Option<String>, flag: &'static str, end: bool| {
+        value
+            .as_deref()
+            .map(|d| {
+                DatePeriod::parse(d)
+                    .map(|p| if end { p.last } else { p.first })
+                    .map_err(|message| SearchError::BadArgument {
+                        argument: flag,
+                        message,
+                    })
+            })
+            .transpose()
+    };
+    let since = bound(&args.since, "--since", false)?;
+    let until = bound(&args.until, "--until", true)?;
     if let (Some(s), Some(u)) = (&since, &until)
         && s > u
     {
@@ -34,36 +35,16 @@ pub(super) fn filter_config(filters: &FilterArgs, query: &str) -> Result<QueryCo
             message: format!("--since {s} is after --until {u}"),
         });
     }
-    Ok(QueryConfig {
-        query: query.to_string(),
-        limit: 10,
-        offset: 0,
-        vendors: filters.vendors.clone(),
-        year: filters.year,
+    Ok(Filters {
+        vendors: args.vendors.clone(),
+        year: args.year,
         since,
         until,
-        processors: filters.processors.clone(),
-        per_vendor: None,
-        snippet_chars: 240,
-        count_only: false,
-        facets: Vec::new(),
-        facet_limit: 10,
+        processors: args.processors.clone(),
     })
 }
 
 fn config(args: &QueryArgs) -> Result<QueryConfig, SearchError> {
-    if args.snippet_chars < 20 || args.snippet_chars > 100_000 {
-        return Err(SearchError::BadArgument {
-            argument: "--snippet-chars",
-            message: format!("{} is outside 20..=100000", args.snippet_chars),
-        });
-    }
-    if args.per_vendor == Some(0) {
-        return Err(SearchError::BadArgument {
-            argument: "--per-vendor",
-            message: "must be at least 1".to_string(),
-        });
-    }
     let mut facets: Vec<GroupBy> = args
         .facet
         .iter()
@@ -75,14 +56,15 @@ fn config(args: &QueryArgs) -> Result<QueryConfig, SearchError> {
         .collect();
     facets.dedup();
     Ok(QueryConfig {
-        limit: args.limit.min(MAX_LIMIT),
+        exact: args.exact,
+        limit: (!args.all).then_some(args.limit),
         offset: args.offset,
-        per_vendor: args.per_vendor,
-        snippet_chars: args.snippet_chars,
+        per_vendor: args.per_vendor.map(|k| k as usize),
+        snippet_chars: args.snippet_chars as usize,
         count_only: args.count,
         facets,
         facet_limit: args.facet_limit,
-        ..filter_config(&args.filters, &args.query)?
+        ..QueryConfig::new(&args.query, filters(&args.filters)?)
     })
 }
 
@@ -98,43 +80,47 @@ pub(super) fn open_or_build(index: Option<&Path>) -> anyhow::Result<PolicyIndex>
                 path.display(),
                 corpus.display()
             );
-            let args = IndexArgs {
-                corpus: vec![corpus],
-                index: path.clone(),
-                threads: None,
-                memory_mb: 1024,
-                rebuild: false,
-                max_file_mb: 32,
-                processors: None,
-                quiet: false,
-                verbose: false,
-                checkpoint_mb: 256,
-                strict: false,
-                git: None,
-                rev: "HEAD".to_string(),
-                paths: Vec::new(),
-            };
+            // The defaults of `policies index`, from the one place that defines them.
+            let args = super::index::default_args()?;
             let (summary, signal) = super::index::build(&super::index::config(&args), false)?;
+            super::index::report(&summary, false);
             if summary.interrupted {
-                super::index::report(&summary, false);
                 anyhow::bail!("interrupted by signal {signal} while building the index");
             }
-            super::index::report(&summary, false);
-            Ok(PolicyIndex::open(&path)?)
+            let idx = PolicyIndex::open(&path)?;
+            super::warn_if_incomplete(&idx);
+            Ok(idx)
         }
-        other => Ok(other?),
+        other => {
+            let idx = other?;
+            super::warn_if_incomplete(&idx);
+            Ok(idx)
+        }
     }
 }
 
 pub(super) fn run(args: QueryArgs) -> anyhow::Result<u8> {
+    use std::io::Write;
     let cfg = config(&args)?;
     let idx = open_or_build(args.index.as_deref())?;
     let reader = idx.reader()?;
     let searcher = reader.searcher();
-    let result = search(&idx, &searcher, &cfg).context("search failed")?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    print_search(&mut out, &result, args.format, args.count, use_color())?;
+    let mut printer = HitPrinter::new(
+        &mut out,
+        args.format,
+        args.count,
+        use_color(),
+        idx.info.incomplete.is_none(),
+    );
+    let result = search_each(&idx, &searcher, &cfg, &mut |hit| printer.hit(&hit))
+        .context("search failed")?;
+    printer.finish(&result)?;
     out.flush()?;
-    Ok(if result.total_hits > 0 { 0 } else { 1 })
+    let matched = result.per_vendor_hits.unwrap_or(result.total_hits);
+    if matched == 0 {
+        super::explain_unknown_filters(&searcher, &cfg.filters)?;
+    }
+    Ok(if matched > 0 { 0 } else { 1 })
 }

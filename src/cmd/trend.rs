@@ -2,17 +2,18 @@
 
 use anyhow::Context;
 
-use super::query::{filter_config, open_or_build};
+use super::query::{filters, open_or_build};
 use crate::cli::TrendArgs;
 use crate::output::plot::plot_trend;
 use crate::output::reports::print_trend;
+use crate::search::QueryConfig;
 use crate::search::trend::{TrendConfig, trend};
 
 pub(super) fn run(args: TrendArgs) -> anyhow::Result<u8> {
     let cfg = TrendConfig {
         queries: args.queries.clone(),
         by: args.by,
-        filters: filter_config(&args.filters, "*")?,
+        filters: QueryConfig::new("*", filters(&args.filters)?),
     };
     let idx = open_or_build(args.index.as_deref())?;
     let searcher = idx.reader()?.searcher();

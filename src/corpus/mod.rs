@@ -8,4 +8,6 @@ pub mod walk;
 
 pub use parse::{Policy, Section, parse_policy};
 pub use processors::ProcessorMatcher;
-pub use walk::{FileEntry, LoadedFile, SkipReason, from_bytes, load_file, walk_roots};
+pub use walk::{
+    FileEntry, LoadedFile, SkipReason, TextEncoding, from_bytes, load_file, walk_roots,
+};

@@ -383,10 +383,13 @@ impl SectionBuilder {
         self.level = level;
     }
 
+    /// Ends the current section. A heading with no text of its own still makes a record
+    /// (with an empty body): its words must be searchable and `show` must list it. Only
+    /// an empty stretch before the first heading makes none.
     fn flush(&mut self) {
         let body = normalize_body(&self.body);
         self.body.clear();
-        if body.is_empty() {
+        if body.is_empty() && self.heading.is_none() {
             return;
         }
         self.sections.push(RawSection {
@@ -680,10 +683,14 @@ mod tests {
     }
 
     #[test]
-    fn heading_without_text_stays_in_path() {
-        let p = parse("# Top\n\n## Middle\n\n### Leaf\n\nbody\n");
-        assert_eq!(p.sections.len(), 1);
-        assert_eq!(p.sections[0].heading_path, ["Top", "Middle", "Leaf"]);
+    fn heading_without_text_makes_a_record_and_stays_in_path() {
+        let p = parse("# Top\n\n## Middle\n\n### Leaf\n\nbody\n\n## Third parties\n");
+        let heads: Vec<_> = p.sections.iter().map(|s| s.heading.as_str()).collect();
+        assert_eq!(heads, ["Top", "Middle", "Leaf", "Third parties"]);
+        assert_eq!(p.sections[2].heading_path, ["Top", "Middle", "Leaf"]);
+        assert_eq!(p.sections[2].body, "body");
+        assert_eq!(p.sections[3].body, "");
+        assert_eq!(p.sections[3].heading_path, ["Top", "Third parties"]);
     }
 
     #[test]

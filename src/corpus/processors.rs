@@ -117,11 +117,8 @@ impl ProcessorMatcher {
     pub fn find_all(&self, texts: &[&str]) -> Vec<String> {
         let mut seen = vec![false; self.names.len()];
         for text in texts {
-            let bytes = text.as_bytes();
             for m in self.automaton.find_overlapping_iter(*text) {
-                let before_ok = m.start() == 0 || !is_word_byte(bytes[m.start() - 1]);
-                let after_ok = m.end() == bytes.len() || !is_word_byte(bytes[m.end()]);
-                if before_ok && after_ok {
+                if on_word_boundaries(text, m.start(), m.end()) {
                     seen[self.canonical[m.pattern().as_usize()]] = true;
                 }
             }
@@ -159,8 +156,19 @@ fn builtin_table() -> Vec<(String, Vec<String>)> {
         .collect()
 }
 
-fn is_word_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+/// Whether `text[start..end]` stands as whole words: the characters on either side (if
+/// any) are not word characters. Word characters are letters and digits of any script;
+/// punctuation, symbols and spaces of any script (`’`, `®`, `“`, a no-break space) are
+/// not. The patterns are ASCII-case-insensitive literals, so `start..end` always lies on
+/// character boundaries of `text`.
+fn on_word_boundaries(text: &str, start: usize, end: usize) -> bool {
+    let before = text.get(..start).and_then(|t| t.chars().next_back());
+    let after = text.get(end..).and_then(|t| t.chars().next());
+    !before.is_some_and(is_word_char) && !after.is_some_and(is_word_char)
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric()
 }
 
 /// Parses a processors file: one processor a line, `Name` or `Name: alias, alias…`;
@@ -211,6 +219,31 @@ mod tests {
         assert_eq!(m.find("formerly Plimus"), vec!["BlueSnap"]);
         assert_eq!(m.find("element 5 AG"), vec!["Share-it"]);
         assert_eq!(m.find("2Checkout.com Inc."), vec!["2Checkout"]);
+    }
+
+    #[test]
+    fn unicode_punctuation_and_symbols_are_boundaries() {
+        let m = ProcessorMatcher::builtin();
+        for text in [
+            "PayPal\u{2019}s terms",
+            "\u{201c}Stripe\u{201d}",
+            "PayPal\u{ae} and more",
+            "(PayPal)\u{a0}is used",
+            "\u{a0}PayPal\u{a0}",
+            "\u{ab}PayPal\u{bb}",
+            "\u{2014}PayPal\u{2014}",
+        ] {
+            assert!(!m.find(text).is_empty(), "{text:?}");
+        }
+        // Letters of any script still join a word.
+        for text in [
+            "PayPal\u{e9}",
+            "\u{e9}PayPal",
+            "PayPal\u{4e2d}",
+            "PayPal\u{0663}",
+        ] {
+            assert!(m.find(text).is_empty(), "{text:?}");
+        }
     }
 
     #[test]

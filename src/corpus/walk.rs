@@ -53,10 +53,7 @@ impl fmt::Display for SkipReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SkipReason::TooLarge { bytes, limit } => {
-                write!(
-                    f,
-                    "too large ({bytes} bytes, limit {limit}; see --max-file-mb)"
-                )
+                write!(f, "too large ({bytes} bytes, limit {limit})")
             }
             SkipReason::Binary { offset } => write!(f, "binary file (NUL byte at offset {offset})"),
             SkipReason::Empty => write!(f, "empty or white space only"),
@@ -162,6 +159,21 @@ fn has_policy_extension(path: &Path) -> bool {
         .is_some_and(|e| EXTENSIONS.iter().any(|x| e.eq_ignore_ascii_case(x)))
 }
 
+/// How a policy's bytes were turned into text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextEncoding {
+    /// Valid UTF-8 (a UTF-8 byte-order mark, if any, dropped).
+    Utf8,
+    /// Not valid UTF-8 and no byte-order mark: read as Windows-1252, as browsers read
+    /// such pages (most real crawls of the 2000s are in it).
+    Windows1252,
+    /// A UTF-16 byte-order mark.
+    Utf16,
+    /// A UTF-8 or UTF-16 byte-order mark on bytes that are not valid in that encoding:
+    /// the invalid sequences became U+FFFD.
+    Replaced,
+}
+
 /// A file's text, ready to parse.
 #[derive(Debug)]
 pub struct LoadedFile {
@@ -169,8 +181,7 @@ pub struct LoadedFile {
     pub bytes: u64,
     /// 64-bit content hash (xxh3) of the raw bytes.
     pub hash: u64,
-    /// Whether invalid UTF-8 was replaced.
-    pub lossy: bool,
+    pub encoding: TextEncoding,
 }
 
 /// Reads one file, refusing files over `max_bytes`, binaries and empty files.
@@ -200,7 +211,9 @@ pub fn load_file(path: &Path, max_bytes: u64) -> Result<LoadedFile, SkipReason> 
     from_bytes(bytes, max_bytes)
 }
 
-/// Checks a policy's bytes (from a file or a git blob) and decodes them.
+/// Checks a policy's bytes (from a file or a git blob) and decodes them: by the
+/// byte-order mark when there is one, else as UTF-8 when valid, else as Windows-1252
+/// (the WHATWG mapping browsers use, which maps every byte).
 pub fn from_bytes(bytes: Vec<u8>, max_bytes: u64) -> Result<LoadedFile, SkipReason> {
     if bytes.len() as u64 > max_bytes {
         return Err(SkipReason::TooLarge {
@@ -208,23 +221,41 @@ pub fn from_bytes(bytes: Vec<u8>, max_bytes: u64) -> Result<LoadedFile, SkipReas
             limit: max_bytes,
         });
     }
-    if let Some(offset) = memchr_nul(&bytes) {
-        return Err(SkipReason::Binary { offset });
-    }
-    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
-        return Err(SkipReason::Empty);
-    }
     let hash = xxhash_rust::xxh3::xxh3_64(&bytes);
     let n = bytes.len() as u64;
-    let (text, lossy) = match String::from_utf8(bytes) {
-        Ok(s) => (s, false),
-        Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), true),
+    let bom = encoding_rs::Encoding::for_bom(&bytes);
+    // UTF-16 text is full of NUL bytes; only without a UTF-16 mark do they mean binary.
+    if !bom.is_some_and(|(enc, _)| enc != encoding_rs::UTF_8)
+        && let Some(offset) = memchr_nul(&bytes)
+    {
+        return Err(SkipReason::Binary { offset });
+    }
+    let (text, encoding) = match bom {
+        Some((enc, bom_len)) => {
+            let (text, had_errors) = enc.decode_without_bom_handling(&bytes[bom_len..]);
+            let encoding = match (had_errors, enc == encoding_rs::UTF_8) {
+                (true, _) => TextEncoding::Replaced,
+                (false, true) => TextEncoding::Utf8,
+                (false, false) => TextEncoding::Utf16,
+            };
+            (text.into_owned(), encoding)
+        }
+        None => match String::from_utf8(bytes) {
+            Ok(s) => (s, TextEncoding::Utf8),
+            Err(e) => {
+                let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(e.as_bytes());
+                (text.into_owned(), TextEncoding::Windows1252)
+            }
+        },
     };
+    if text.trim().is_empty() {
+        return Err(SkipReason::Empty);
+    }
     Ok(LoadedFile {
         text,
         bytes: n,
         hash,
-        lossy,
+        encoding,
     })
 }
 
@@ -255,10 +286,42 @@ mod tests {
                 limit: 5
             }
         ));
-        std::fs::write(&p, b"caf\xe9 ok").unwrap();
+    }
+
+    #[test]
+    fn decoding_by_mark_then_utf8_then_windows_1252() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.md");
+        // Windows-1252: é, the curly apostrophe (0x92), the euro sign (0x80); 0x81 is
+        // unassigned there and maps to U+0081 as browsers do.
+        std::fs::write(&p, b"caf\xe9 don\x92t \x80 \x81").unwrap();
         let f = load_file(&p, 100).unwrap();
-        assert!(f.lossy);
-        assert_eq!(f.text, "caf\u{fffd} ok");
+        assert_eq!(f.encoding, TextEncoding::Windows1252);
+        assert_eq!(f.text, "caf\u{e9} don\u{2019}t \u{20ac} \u{81}");
+        std::fs::write(&p, "caf\u{e9} ok".as_bytes()).unwrap();
+        let f = load_file(&p, 100).unwrap();
+        assert_eq!(
+            (f.encoding, f.text.as_str()),
+            (TextEncoding::Utf8, "caf\u{e9} ok")
+        );
+        std::fs::write(&p, b"\xef\xbb\xbfcaf\xc3\xa9").unwrap();
+        let f = load_file(&p, 100).unwrap();
+        assert_eq!(
+            (f.encoding, f.text.as_str()),
+            (TextEncoding::Utf8, "caf\u{e9}")
+        );
+        let utf16: Vec<u8> = [0xff, 0xfe]
+            .into_iter()
+            .chain("h\u{e9}!".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        std::fs::write(&p, utf16).unwrap();
+        let f = load_file(&p, 100).unwrap();
+        assert_eq!(
+            (f.encoding, f.text.as_str()),
+            (TextEncoding::Utf16, "h\u{e9}!")
+        );
+        std::fs::write(&p, b"\xef\xbb\xbfbad \xff").unwrap();
+        assert_eq!(load_file(&p, 100).unwrap().encoding, TextEncoding::Replaced);
     }
 
     #[test]

@@ -14,11 +14,12 @@ use tantivy::{Index, IndexWriter, TantivyDocument};
 
 use super::schema::{Fields, build_schema, register_tokenizers};
 use super::{
-    GitState, IndexInfo, PolicyIndex, SCHEMA_VERSION, count_str_values, file_state, now_rfc3339,
+    GitState, Incomplete, IndexInfo, PolicyIndex, SCHEMA_VERSION, count_str_values, file_state,
+    now_rfc3339,
 };
 use crate::corpus::{
-    FileEntry, Policy, ProcessorMatcher, SkipReason, from_bytes, load_file, parse_policy,
-    walk_roots,
+    FileEntry, Policy, ProcessorMatcher, SkipReason, TextEncoding, from_bytes, load_file,
+    parse_policy, walk_roots,
 };
 use crate::error::IndexError;
 
@@ -66,10 +67,18 @@ pub struct BuildSummary {
     pub files_indexed: u64,
     pub files_unchanged: u64,
     pub files_removed: u64,
+    /// Files skipped this run (over the size limit, unreadable) whose records from an
+    /// earlier run were kept.
+    pub files_kept: u64,
     pub sections_added: u64,
     pub bytes_read: u64,
-    /// Files whose invalid UTF-8 was replaced.
-    pub lossy_utf8: u64,
+    /// Files that were not valid UTF-8 and were read as Windows-1252.
+    pub windows_1252: u64,
+    /// Files read as UTF-16 (by their byte-order mark).
+    pub utf16: u64,
+    /// Files whose byte-order mark promised an encoding their bytes broke: the invalid
+    /// sequences became U+FFFD.
+    pub replaced: u64,
     /// Files without the Princeton-Leuven header line.
     pub no_header: u64,
     pub skipped: Vec<(PathBuf, SkipReason)>,
@@ -127,6 +136,27 @@ fn empty_info() -> IndexInfo {
         built_at: now_rfc3339(),
         roots: Vec::new(),
         git: BTreeMap::new(),
+        incomplete: None,
+    }
+}
+
+/// `info` marked as the partial result of a build that started at `started_at` and has
+/// committed `done` of `total` items (and bytes).
+fn unfinished(
+    info: &IndexInfo,
+    started_at: &str,
+    done: (u64, u64),
+    total: (u64, u64),
+) -> IndexInfo {
+    IndexInfo {
+        incomplete: Some(Incomplete {
+            started_at: started_at.to_string(),
+            items_done: done.0,
+            items_total: total.0,
+            bytes_done: done.1,
+            bytes_total: total.1,
+        }),
+        ..info.clone()
     }
 }
 
@@ -143,7 +173,7 @@ fn payload(info: &IndexInfo) -> Result<String, IndexError> {
 fn open_writer(
     cfg: &IndexConfig,
     index: &Index,
-    payload: &str,
+    info: &IndexInfo,
 ) -> Result<IndexWriter<TantivyDocument>, IndexError> {
     let per_thread_floor = 16;
     if cfg.memory_mb < per_thread_floor * cfg.threads {
@@ -170,14 +200,28 @@ fn open_writer(
         max_docs: merge_cap(cfg.memory_mb),
     }));
     if index.load_metas()?.payload.is_none() {
+        // Nothing is in it yet: incomplete until the run's last commit.
+        let empty = unfinished(info, &now_rfc3339(), (0, 0), (0, 0));
         let mut prepared = writer.prepare_commit()?;
-        prepared.set_payload(payload);
+        prepared.set_payload(&payload(&empty)?);
         prepared.commit()?;
+        permissions(&cfg.index_dir)?;
     }
     if cfg.rebuild {
         writer.delete_all_documents()?;
     }
     Ok(writer)
+}
+
+/// See [`super::follow_umask`].
+fn permissions(dir: &Path) -> Result<(), IndexError> {
+    super::follow_umask(dir).map_err(|source| IndexError::Io {
+        context: format!(
+            "cannot set the permissions of the files in {}",
+            dir.display()
+        ),
+        source,
+    })
 }
 
 /// Most sections in a merged segment: 1,000 per MB of the writer's budget (about a
@@ -217,9 +261,12 @@ impl Gathered {
         summary.files_indexed = c.indexed.load(Ordering::Relaxed);
         summary.files_removed += c.removed.load(Ordering::Relaxed);
         summary.files_unchanged = c.unchanged.load(Ordering::Relaxed);
+        summary.files_kept = c.kept.load(Ordering::Relaxed);
         summary.sections_added = c.sections.load(Ordering::Relaxed);
         summary.bytes_read = c.bytes.load(Ordering::Relaxed);
-        summary.lossy_utf8 = c.lossy.load(Ordering::Relaxed);
+        summary.windows_1252 = c.windows_1252.load(Ordering::Relaxed);
+        summary.utf16 = c.utf16.load(Ordering::Relaxed);
+        summary.replaced = c.replaced.load(Ordering::Relaxed);
         summary.no_header = c.no_header.load(Ordering::Relaxed);
         let mut skipped = self.skipped.into_inner().unwrap_or_else(|e| e.into_inner());
         summary.skipped.append(&mut skipped);
@@ -233,10 +280,11 @@ impl Gathered {
 }
 
 /// The metadata committed at checkpoints and with the last batch. They differ for git:
-/// the new tip may only be recorded once everything it leads to is in the index.
+/// the new tip may only be recorded once everything it leads to is in the index; and a
+/// checkpoint marks the index incomplete, with how far the run has got.
 struct Payloads<'a> {
-    checkpoint: &'a str,
-    last: &'a str,
+    checkpoint: &'a IndexInfo,
+    last: &'a IndexInfo,
 }
 
 /// Runs `work` over `items` in parallel, in checkpoint batches of about
@@ -260,7 +308,10 @@ fn run_in_batches<T: Sync>(
             context: "cannot start parsing threads".to_string(),
             source: std::io::Error::other(e),
         })?;
-    progress.start(items.len() as u64, sizes.iter().sum());
+    let total = (items.len() as u64, sizes.iter().sum::<u64>());
+    progress.start(total.0, total.1);
+    let started_at = now_rfc3339();
+    let mut done = (0u64, 0u64);
     let mut checkpoints = 0;
     let mut interrupted = false;
     let batches = checkpoint_batches(sizes, cfg.checkpoint_bytes);
@@ -288,19 +339,24 @@ fn run_in_batches<T: Sync>(
             interrupted = true;
             break;
         }
-        let mut prepared = writer.prepare_commit()?;
-        prepared.set_payload(if n == last_batch {
-            payloads.last
+        done.0 += range.len() as u64;
+        done.1 += sizes[range.clone()].iter().sum::<u64>();
+        let info = if n == last_batch {
+            payloads.last.clone()
         } else {
-            payloads.checkpoint
-        });
+            unfinished(payloads.checkpoint, &started_at, done, total)
+        };
+        let mut prepared = writer.prepare_commit()?;
+        prepared.set_payload(&payload(&info)?);
         prepared.commit()?;
+        permissions(&cfg.index_dir)?;
         checkpoints += 1;
     }
     progress.finish();
     if !interrupted {
         writer.wait_merging_threads()?;
     }
+    permissions(&cfg.index_dir)?;
     Ok((checkpoints, interrupted))
 }
 
@@ -337,6 +393,7 @@ fn build_from_git(
         .into_owned();
     let mut info = previous.unwrap_or_else(empty_info);
     info.built_at = now_rfc3339();
+    info.incomplete = None;
     // The state to resume from applies only to a walk with the same selection; with
     // other --paths or size limit the whole history is walked again (versions already
     // indexed are recognised by their blob id and not indexed twice).
@@ -358,10 +415,9 @@ fn build_from_git(
     let walk = super::git::walk(&git.repo, &repo, tip, since, globs.as_ref())?;
     // Checkpoints keep the old state: the new tip is recorded only with the last batch,
     // once everything it leads to is in the index.
-    let checkpoint_payload = payload(&info)?;
+    let checkpoint_info = info.clone();
     info.git.insert(key, wanted);
-    let payload = payload(&info)?;
-    let writer = open_writer(cfg, &index, &checkpoint_payload)?;
+    let writer = open_writer(cfg, &index, &checkpoint_info)?;
 
     // A version already in the index (reached again through a revert, or committed by an
     // interrupted run) is not indexed twice.
@@ -400,8 +456,8 @@ fn build_from_git(
         cfg,
         writer,
         Payloads {
-            checkpoint: &checkpoint_payload,
-            last: &payload,
+            checkpoint: &checkpoint_info,
+            last: &info,
         },
         &snapshots,
         &sizes,
@@ -470,8 +526,8 @@ fn build_from_files(
     roots.extend(abs_roots.iter().map(|r| r.to_string_lossy().into_owned()));
     info.roots = roots.into_iter().collect();
     info.built_at = now_rfc3339();
-    let payload = payload(&info)?;
-    let writer = open_writer(cfg, &index, &payload)?;
+    info.incomplete = None;
+    let writer = open_writer(cfg, &index, &info)?;
 
     let state = if cfg.rebuild {
         HashMap::new()
@@ -504,8 +560,8 @@ fn build_from_files(
         cfg,
         writer,
         Payloads {
-            checkpoint: &payload,
-            last: &payload,
+            checkpoint: &info,
+            last: &info,
         },
         &files,
         &sizes,
@@ -555,11 +611,14 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 #[derive(Default)]
 struct Counters {
     indexed: AtomicU64,
+    kept: AtomicU64,
     removed: AtomicU64,
     unchanged: AtomicU64,
     sections: AtomicU64,
     bytes: AtomicU64,
-    lossy: AtomicU64,
+    windows_1252: AtomicU64,
+    utf16: AtomicU64,
+    replaced: AtomicU64,
     no_header: AtomicU64,
 }
 
@@ -582,10 +641,20 @@ fn index_one(
     let loaded = match load_file(&entry.path, cfg.max_file_bytes) {
         Ok(l) => l,
         Err(reason) => {
-            // What the index held for this file no longer stands for what is on disk.
             if previous.is_some() {
-                writer.delete_term(Term::from_field_text(fields.path, &entry.key));
-                counters.removed.fetch_add(1, Ordering::Relaxed);
+                match reason {
+                    // A limit of this run, or a passing read error, says nothing about
+                    // the file's text: what was indexed for it stays (--rebuild drops it).
+                    SkipReason::TooLarge { .. } | SkipReason::Unreadable(_) => {
+                        counters.kept.fetch_add(1, Ordering::Relaxed);
+                    }
+                    // The file is now empty or binary: its old records no longer stand
+                    // for what is on disk.
+                    _ => {
+                        writer.delete_term(Term::from_field_text(fields.path, &entry.key));
+                        counters.removed.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
             }
             return Ok(Outcome::Skipped(reason));
         }
@@ -637,8 +706,17 @@ fn index_text(
     counters: &Counters,
 ) -> tantivy::Result<Outcome> {
     let policy = parse_policy(&loaded.text, fallback, matcher);
-    if loaded.lossy {
-        counters.lossy.fetch_add(1, Ordering::Relaxed);
+    match loaded.encoding {
+        TextEncoding::Utf8 => {}
+        TextEncoding::Windows1252 => {
+            counters.windows_1252.fetch_add(1, Ordering::Relaxed);
+        }
+        TextEncoding::Utf16 => {
+            counters.utf16.fetch_add(1, Ordering::Relaxed);
+        }
+        TextEncoding::Replaced => {
+            counters.replaced.fetch_add(1, Ordering::Relaxed);
+        }
     }
     if !policy.has_header {
         counters.no_header.fetch_add(1, Ordering::Relaxed);
@@ -651,7 +729,7 @@ fn index_text(
         .sections
         .fetch_add(policy.sections.len() as u64, Ordering::Relaxed);
     counters.indexed.fetch_add(1, Ordering::Relaxed);
-    // Invalid UTF-8 is common in real crawls: counted in the summary, not warned per file.
+    // Windows-1252 is common in real crawls: counted in the summary, not warned per file.
     let warning = policy.warnings.join("; ");
     Ok(Outcome::Indexed {
         warning: (!warning.is_empty()).then_some(warning),
@@ -703,6 +781,7 @@ fn policy_docs(
                 d.add_text(f.title, t);
             }
             d.add_text(f.heading, &s.heading);
+            d.add_text(f.heading_exact, &s.heading);
             for h in &s.heading_path {
                 d.add_text(f.heading_path, h);
             }
@@ -710,6 +789,7 @@ fn policy_docs(
             d.add_u64(f.ordinal, u64::from(s.ordinal));
             d.add_u64(f.part, u64::from(s.part));
             d.add_text(f.body, &s.body);
+            d.add_text(f.body_exact, &s.body);
             for p in &policy.processors {
                 d.add_text(f.processor, p);
             }
@@ -740,6 +820,9 @@ fn policy_docs(
 fn open_or_create(cfg: &IndexConfig) -> Result<(Index, Fields, Option<IndexInfo>), IndexError> {
     let dir = &cfg.index_dir;
     let io = |context: String| move |source: std::io::Error| IndexError::Io { context, source };
+    if dir.exists() && !dir.is_dir() {
+        return Err(IndexError::NotADirectory { path: dir.clone() });
+    }
     let has_meta = dir.join("meta.json").is_file();
     if has_meta && !cfg.rebuild {
         let opened = PolicyIndex::open(dir)?;

@@ -29,6 +29,39 @@ pub struct IndexInfo {
     /// Git repositories indexed (absolute path) and what was indexed from each.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub git: BTreeMap<String, GitState>,
+    /// Set at every checkpoint of a build and cleared by its last commit: present, the
+    /// index is the partial result of a build that is still running or was stopped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incomplete: Option<Incomplete>,
+}
+
+/// How far an unfinished build had got at its last commit.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Incomplete {
+    /// When the build started (UTC, RFC 3339).
+    pub started_at: String,
+    /// Files (or git versions) of the run committed so far, and in all.
+    pub items_done: u64,
+    pub items_total: u64,
+    /// Bytes of input committed so far, and in all.
+    pub bytes_done: u64,
+    pub bytes_total: u64,
+}
+
+impl std::fmt::Display for Incomplete {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "a build started at {} has committed {} of {} files ({:.1} of {:.1} MB) and has \
+             not finished (it is still running, or it was stopped)",
+            self.started_at,
+            self.items_done,
+            self.items_total,
+            self.bytes_done as f64 / 1e6,
+            self.bytes_total as f64 / 1e6
+        )
+    }
 }
 
 /// What was indexed from one git repository: committed with the records, so a rerun
@@ -58,6 +91,28 @@ impl PolicyIndex {
             path: path.to_path_buf(),
             reason,
         };
+        // A permission problem is said as one: it is not damage, and rebuilding (someone
+        // else's index) would be the wrong advice.
+        if path.exists() && !path.is_dir() {
+            return Err(IndexError::NotADirectory {
+                path: path.to_path_buf(),
+            });
+        }
+        let denied = |e: &std::io::Error| e.kind() == std::io::ErrorKind::PermissionDenied;
+        if let Err(e) = std::fs::read_dir(path)
+            && denied(&e)
+        {
+            return Err(IndexError::PermissionDenied {
+                path: path.to_path_buf(),
+            });
+        }
+        if let Err(e) = std::fs::File::open(path.join("meta.json"))
+            && denied(&e)
+        {
+            return Err(IndexError::PermissionDenied {
+                path: path.join("meta.json"),
+            });
+        }
         if !path.join("meta.json").is_file() {
             return Err(if is_empty_dir(path) {
                 IndexError::Missing {
@@ -71,7 +126,15 @@ impl PolicyIndex {
                 }
             });
         }
-        let index = Index::open_in_dir(path).map_err(|e| damaged(e.to_string()))?;
+        let index = Index::open_in_dir(path).map_err(|e| {
+            if e.to_string().contains("Permission denied") {
+                IndexError::PermissionDenied {
+                    path: path.to_path_buf(),
+                }
+            } else {
+                damaged(e.to_string())
+            }
+        })?;
         let metas = index.load_metas().map_err(|e| damaged(e.to_string()))?;
         let info: IndexInfo = match metas.payload.as_deref().map(serde_json::from_str) {
             Some(Ok(info)) => info,
@@ -129,6 +192,35 @@ impl PolicyIndex {
                 reason: e.to_string(),
             })
     }
+}
+
+/// Gives the index's bookkeeping files (`meta.json`, `.managed.json`) the permissions a
+/// new file gets under the process's umask. tantivy writes them atomically through a
+/// temporary file, which is created private (0600) whatever the umask: on a shared
+/// machine, colleagues could not open an index whose segment files they can read.
+pub(crate) fn follow_umask(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let probe = dir.join(".policies-umask-probe");
+        let mode = {
+            let file = std::fs::File::create(&probe)?;
+            file.metadata()?.permissions().mode() & 0o777
+        };
+        std::fs::remove_file(&probe)?;
+        for name in ["meta.json", ".managed.json"] {
+            let path = dir.join(name);
+            match std::fs::metadata(&path) {
+                Ok(m) if m.permissions().mode() & 0o777 != mode => {
+                    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode))?;
+                }
+                _ => {}
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
 }
 
 /// True when `dir` holds an index's bookkeeping (`meta.json` or tantivy's

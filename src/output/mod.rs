@@ -28,110 +28,224 @@ const BOLD: &str = "\x1b[1m";
 const DIM: &str = "\x1b[2m";
 const RESET: &str = "\x1b[0m";
 
-/// Prints a search result in `format` to `out`.
-pub fn print_search(
-    out: &mut dyn Write,
-    result: &SearchResult,
-    format: OutputFormat,
-    count_only: bool,
-    color: bool,
-) -> io::Result<()> {
-    match format {
-        OutputFormat::Human => {
-            if count_only {
-                writeln!(out, "{}", result.total_hits)?;
-            } else {
-                print_human(out, result, color)?;
-            }
-            if let Some(facets) = &result.facets {
-                if !count_only {
-                    writeln!(out)?;
-                }
-                reports::print_facets_human(out, facets)?;
-            }
-            Ok(())
-        }
-        OutputFormat::Json => {
-            serde_json::to_writer_pretty(&mut *out, result).map_err(io::Error::other)?;
-            writeln!(out)
-        }
-        OutputFormat::Jsonl => {
-            if count_only {
-                serde_json::to_writer(&mut *out, &serde_json::json!({
-                    "query": result.query, "total_hits": result.total_hits, "took_ms": result.took_ms
-                }))
-                .map_err(io::Error::other)?;
-                writeln!(out)?;
-            } else {
-                for hit in &result.hits {
-                    serde_json::to_writer(&mut *out, hit).map_err(io::Error::other)?;
-                    writeln!(out)?;
-                }
-            }
-            // Facets, when asked for, come last, on a line of their own.
-            if let Some(facets) = &result.facets {
-                serde_json::to_writer(&mut *out, &serde_json::json!({ "facets": facets }))
-                    .map_err(io::Error::other)?;
-                writeln!(out)?;
-            }
-            Ok(())
-        }
-        OutputFormat::Csv if count_only => writeln!(out, "total_hits\n{}", result.total_hits),
-        OutputFormat::Csv => print_csv(out, &result.hits),
+/// A serde error as an I/O error of the same kind, so a closed pipe stays a closed pipe
+/// (the command layer exits quietly on one).
+pub fn json_error(e: serde_json::Error) -> io::Error {
+    match e.io_error_kind() {
+        Some(kind) => io::Error::new(kind, e),
+        None => io::Error::other(e),
     }
 }
 
-fn print_human(out: &mut dyn Write, result: &SearchResult, color: bool) -> io::Result<()> {
+/// A CSV error as an I/O error, keeping the kind of an underlying I/O error.
+pub fn csv_error(e: csv::Error) -> io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => io,
+        other => io::Error::other(format!("{other:?}")),
+    }
+}
+
+/// One CSV record as bytes, quoted as needed, ending in a newline.
+fn csv_line<T: AsRef<[u8]>>(fields: &[T]) -> io::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(fields).map_err(csv_error)?;
+    w.into_inner().map_err(|e| io::Error::other(e.to_string()))
+}
+
+/// Writes `value` as one line of JSON.
+pub fn write_json_line<T: serde::Serialize>(out: &mut dyn Write, value: &T) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, value).map_err(json_error)?;
+    writeln!(out)
+}
+
+/// Writes `value` as indented JSON.
+pub fn write_json_pretty<T: serde::Serialize>(out: &mut dyn Write, value: &T) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value).map_err(json_error)?;
+    writeln!(out)
+}
+
+/// Prints hits as they come (JSONL, CSV and human output stream; JSON holds the page
+/// until [`HitPrinter::finish`] prints the whole object).
+pub struct HitPrinter<'a> {
+    out: &'a mut dyn Write,
+    format: OutputFormat,
+    count_only: bool,
+    color: bool,
+    index_complete: bool,
+    /// JSON only: the hits of the page.
+    held: Vec<Hit>,
+    csv_started: bool,
+    shown: usize,
+    first_rank: usize,
+}
+
+impl<'a> HitPrinter<'a> {
+    pub fn new(
+        out: &'a mut dyn Write,
+        format: OutputFormat,
+        count_only: bool,
+        color: bool,
+        index_complete: bool,
+    ) -> HitPrinter<'a> {
+        HitPrinter {
+            out,
+            format,
+            count_only,
+            color,
+            index_complete,
+            held: Vec::new(),
+            csv_started: false,
+            shown: 0,
+            first_rank: 0,
+        }
+    }
+
+    /// Prints (or, for JSON, holds) one hit.
+    pub fn hit(&mut self, hit: &Hit) -> io::Result<()> {
+        if self.shown == 0 {
+            self.first_rank = hit.rank;
+        }
+        self.shown += 1;
+        match self.format {
+            OutputFormat::Human => print_human_hit(self.out, hit, self.color),
+            OutputFormat::Json => {
+                self.held.push(hit.clone());
+                Ok(())
+            }
+            OutputFormat::Jsonl => write_json_line(self.out, hit),
+            OutputFormat::Csv => {
+                if !self.csv_started {
+                    self.start_csv()?;
+                }
+                self.out.write_all(&csv_line(&csv_row(hit))?)
+            }
+        }
+    }
+
+    fn start_csv(&mut self) -> io::Result<()> {
+        self.out.write_all(&csv_line(CSV_HEADER)?)?;
+        self.csv_started = true;
+        Ok(())
+    }
+
+    /// Prints what follows the hits: the count, the footer, the facets; for JSON, the
+    /// whole object.
+    pub fn finish(mut self, result: &SearchResult) -> io::Result<()> {
+        let matched = result.per_vendor_hits.unwrap_or(result.total_hits);
+        match self.format {
+            OutputFormat::Human => {
+                if self.count_only {
+                    writeln!(self.out, "{matched}")?;
+                } else {
+                    self.human_footer(result)?;
+                }
+                if let Some(facets) = &result.facets {
+                    if !self.count_only {
+                        writeln!(self.out)?;
+                    }
+                    reports::print_facets_human(self.out, facets)?;
+                }
+                Ok(())
+            }
+            OutputFormat::Json => {
+                let mut whole = result.clone();
+                whole.hits = std::mem::take(&mut self.held);
+                whole.index_complete = self.index_complete;
+                write_json_pretty(self.out, &whole)
+            }
+            OutputFormat::Jsonl => {
+                if self.count_only {
+                    let mut line = serde_json::json!({
+                        "query": result.query,
+                        "total_hits": result.total_hits,
+                        "took_ms": result.took_ms,
+                        "index_complete": self.index_complete,
+                    });
+                    if let Some(n) = result.per_vendor_hits {
+                        line["per_vendor_hits"] = n.into();
+                    }
+                    write_json_line(self.out, &line)?;
+                }
+                // Facets, when asked for, come last, on a line of their own.
+                if let Some(facets) = &result.facets {
+                    write_json_line(
+                        self.out,
+                        &serde_json::json!({ "facets": facets, "index_complete": self.index_complete }),
+                    )?;
+                }
+                Ok(())
+            }
+            OutputFormat::Csv if self.count_only => {
+                let mut w = csv::Writer::from_writer(&mut *self.out);
+                w.write_record(["total_hits"]).map_err(csv_error)?;
+                w.write_record([matched.to_string()]).map_err(csv_error)?;
+                w.flush()
+            }
+            OutputFormat::Csv => {
+                if !self.csv_started {
+                    self.start_csv()?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn human_footer(&mut self, result: &SearchResult) -> io::Result<()> {
+        let total = result.total_hits;
+        let noun = if total == 1 { "section" } else { "sections" };
+        if self.shown == 0 {
+            if total == 0 {
+                writeln!(self.out, "no matching sections ({} ms)", result.took_ms)
+            } else {
+                writeln!(self.out, "{total} matching {noun} ({} ms)", result.took_ms)
+            }
+        } else {
+            writeln!(
+                self.out,
+                "hits {}–{} of {total} matching {noun} ({} ms)",
+                self.first_rank,
+                self.first_rank + self.shown - 1,
+                result.took_ms
+            )
+        }
+    }
+}
+
+fn print_human_hit(out: &mut dyn Write, hit: &Hit, color: bool) -> io::Result<()> {
     let (bold, hl, dim, reset) = if color {
         (BOLD, BOLD_RED, DIM, RESET)
     } else {
         ("", "", "", "")
     };
-    for hit in &result.hits {
-        let date = hit.date.as_deref().unwrap_or("undated");
-        writeln!(
-            out,
-            "{bold}{}. {}{reset} · {} · {}",
-            hit.rank,
-            hit.vendor,
-            date,
-            hit.heading_path.join(" › ")
-        )?;
+    let date = hit.date.as_deref().unwrap_or("undated");
+    writeln!(
+        out,
+        "{bold}{}. {}{reset} · {} · {}",
+        hit.rank,
+        hit.vendor,
+        date,
+        hit.heading_path.join(" › ")
+    )?;
+    if hit.snippet.text.is_empty() {
+        writeln!(out, "   {dim}(a heading with no text of its own){reset}")?;
+    } else {
         writeln!(
             out,
             "   {}",
             mark(&hit.snippet.text, &hit.snippet.highlights, hl, reset)
         )?;
-        let processors = if hit.processors.is_empty() {
-            String::new()
-        } else {
-            format!("  processors: {}", hit.processors.join(", "))
-        };
-        writeln!(
-            out,
-            "   {dim}id {}  score {:.2}{processors}{reset}",
-            hit.id, hit.score
-        )?;
-        writeln!(out)?;
     }
-    let shown = result.hits.len();
-    let first = result.hits.first().map_or(0, |h| h.rank);
-    if shown == 0 {
-        writeln!(
-            out,
-            "no hits of {} matching sections ({} ms)",
-            result.total_hits, result.took_ms
-        )
+    let processors = if hit.processors.is_empty() {
+        String::new()
     } else {
-        writeln!(
-            out,
-            "hits {}–{} of {} matching sections ({} ms)",
-            first,
-            first + shown - 1,
-            result.total_hits,
-            result.took_ms
-        )
-    }
+        format!("  processors: {}", hit.processors.join(", "))
+    };
+    writeln!(
+        out,
+        "   {dim}id {}  score {:.2}{processors}{reset}",
+        hit.id, hit.score
+    )?;
+    writeln!(out)
 }
 
 /// Wraps the highlighted character ranges of `text` in `on`/`off`.
@@ -171,27 +285,22 @@ pub const CSV_HEADER: &[&str] = &[
     "path",
 ];
 
-fn print_csv(out: &mut dyn Write, hits: &[Hit]) -> io::Result<()> {
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record(CSV_HEADER)?;
-    for h in hits {
-        w.write_record([
-            h.rank.to_string(),
-            format!("{:.4}", h.score),
-            h.id.clone(),
-            h.vendor.clone(),
-            h.date.clone().unwrap_or_default(),
-            h.year.map(|y| y.to_string()).unwrap_or_default(),
-            h.title.clone().unwrap_or_default(),
-            h.heading.clone(),
-            h.heading_path.join(" > "),
-            h.processors.join(";"),
-            h.snippet.text.clone(),
-            h.url.clone().unwrap_or_default(),
-            h.path.clone(),
-        ])?;
-    }
-    w.flush()
+fn csv_row(h: &Hit) -> [String; 13] {
+    [
+        h.rank.to_string(),
+        format!("{:.4}", h.score),
+        h.id.clone(),
+        h.vendor.clone(),
+        h.date.clone().unwrap_or_default(),
+        h.year.map(|y| y.to_string()).unwrap_or_default(),
+        h.title.clone().unwrap_or_default(),
+        h.heading.clone(),
+        h.heading_path.join(" > "),
+        h.processors.join(";"),
+        h.snippet.text.clone(),
+        h.url.clone().unwrap_or_default(),
+        h.path.clone(),
+    ]
 }
 
 #[cfg(test)]

@@ -8,15 +8,7 @@ use crate::search::FacetCount;
 use crate::search::browse::{PolicyView, Shown, Stats, VendorRow};
 use crate::search::trend::Trend;
 
-fn json_line(out: &mut dyn Write, value: &impl serde::Serialize) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, value).map_err(io::Error::other)?;
-    writeln!(out)
-}
-
-fn json_pretty(out: &mut dyn Write, value: &impl serde::Serialize) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::other)?;
-    writeln!(out)
-}
+use super::{csv_error, write_json_line as json_line, write_json_pretty as json_pretty};
 
 /// A small table per facet.
 pub fn print_facets_human(
@@ -31,7 +23,7 @@ pub fn print_facets_human(
         let counts = &facets[name];
         let width = counts
             .iter()
-            .map(|c| c.value.chars().count())
+            .map(|c| c.value.to_string().chars().count())
             .chain([name.len()])
             .max()
             .unwrap_or(4);
@@ -40,7 +32,9 @@ pub fn print_facets_human(
             writeln!(
                 out,
                 "{:<width$}  {:>9}  {:>9}",
-                c.value, c.sections, c.policies
+                c.value.to_string(),
+                c.sections,
+                c.policies
             )?;
         }
         writeln!(out)?;
@@ -79,7 +73,7 @@ pub fn print_trend(out: &mut dyn Write, t: &Trend, format: OutputFormat) -> io::
                     header.push(format!("{q}:{col}"));
                 }
             }
-            w.write_record(&header)?;
+            w.write_record(&header).map_err(csv_error)?;
             for row in &t.rows {
                 let mut rec = vec![row.period.clone(), row.policies_total.to_string()];
                 for c in &row.matches {
@@ -87,7 +81,7 @@ pub fn print_trend(out: &mut dyn Write, t: &Trend, format: OutputFormat) -> io::
                     rec.push(format!("{:.6}", c.share));
                     rec.push(c.sections_matching.to_string());
                 }
-                w.write_record(&rec)?;
+                w.write_record(&rec).map_err(csv_error)?;
             }
             w.flush()
         }
@@ -177,7 +171,7 @@ pub fn print_stats(out: &mut dyn Write, s: &Stats, format: OutputFormat) -> io::
         writeln!(
             out,
             "{:<8} {:>9} {}",
-            y.year,
+            y.year.map_or("unknown".to_string(), |y| y.to_string()),
             y.policies,
             bar(y.policies as f64 / max as f64, 30)
         )?;
@@ -309,7 +303,8 @@ pub fn print_vendors(
                 "matching_sections",
                 "first_match",
                 "last_match",
-            ])?;
+            ])
+            .map_err(csv_error)?;
             for r in rows {
                 let opt = |v: &Option<String>| v.clone().unwrap_or_default();
                 let num = |v: Option<u64>| v.map(|n| n.to_string()).unwrap_or_default();
@@ -323,7 +318,8 @@ pub fn print_vendors(
                     num(r.matching_sections),
                     opt(&r.first_match),
                     opt(&r.last_match),
-                ])?;
+                ])
+                .map_err(csv_error)?;
             }
             w.flush()
         }

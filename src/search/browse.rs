@@ -22,7 +22,7 @@ pub struct Stats {
     pub sections: u64,
     pub vendors: u64,
     pub files: u64,
-    /// Snapshots per archive year, in year order ("unknown" last).
+    /// Snapshots per archive year, in year order (undated last).
     pub years: Vec<YearCount>,
     /// Policies naming each processor, most first.
     pub processors: Vec<ProcessorCount>,
@@ -31,12 +31,18 @@ pub struct Stats {
     pub schema_version: u32,
     pub built_at: String,
     pub roots: Vec<String>,
+    /// False while a build is running or after one stopped before the end.
+    pub index_complete: bool,
+    /// How far an unfinished build got (absent when complete).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incomplete: Option<crate::index::Incomplete>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct YearCount {
-    pub year: String,
+    /// The archive year; `null` for snapshots without a date.
+    pub year: Option<u64>,
     pub policies: u64,
 }
 
@@ -59,11 +65,11 @@ pub fn stats(idx: &PolicyIndex, searcher: &Searcher) -> Result<Stats, SearchErro
     let mut years: Vec<YearCount> = groups[0]
         .iter()
         .map(|(y, g)| YearCount {
-            year: y.clone(),
+            year: y.parse().ok(),
             policies: g.policies.len() as u64,
         })
         .collect();
-    years.sort_by_key(|y| (y.year == super::aggregate::UNKNOWN, y.year.clone()));
+    years.sort_by_key(|y| (y.year.is_none(), y.year));
     let mut processors: Vec<ProcessorCount> = groups[1]
         .iter()
         .map(|(p, g)| ProcessorCount {
@@ -95,6 +101,8 @@ pub fn stats(idx: &PolicyIndex, searcher: &Searcher) -> Result<Stats, SearchErro
         schema_version: idx.info.schema_version,
         built_at: idx.info.built_at.clone(),
         roots: idx.info.roots.clone(),
+        index_complete: idx.info.incomplete.is_none(),
+        incomplete: idx.info.incomplete.clone(),
     })
 }
 
@@ -397,4 +405,84 @@ pub fn vendors(
         });
     }
     Ok(rows)
+}
+
+/// A filter value the index does not hold, with the values it holds that look alike.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnknownValue {
+    /// `vendor` or `processor`.
+    pub kind: &'static str,
+    pub value: String,
+    /// Values of the index that look alike, closest first (at most five).
+    pub similar: Vec<String>,
+}
+
+/// The vendor and processor filters that match nothing in the index, each with the
+/// values that look alike (a `www.` too many, a typo, another spelling).
+pub fn unknown_filter_values(
+    searcher: &Searcher,
+    filters: &super::Filters,
+) -> Result<Vec<UnknownValue>, SearchError> {
+    let mut out = Vec::new();
+    for (kind, field, wanted) in [
+        ("vendor", "vendor", &filters.vendors),
+        ("processor", "processor", &filters.processors),
+    ] {
+        if wanted.is_empty() {
+            continue;
+        }
+        let known = count_str_values(searcher, field)?;
+        let matcher = crate::corpus::ProcessorMatcher::builtin();
+        for value in wanted {
+            let lower = value.to_lowercase();
+            let canonical = if kind == "processor" {
+                matcher
+                    .canonical_name(value)
+                    .map_or(lower.clone(), str::to_lowercase)
+            } else {
+                lower.clone()
+            };
+            // Present in the index, or a processor the table knows that no policy names:
+            // not a mistyped value.
+            let builtin = kind == "processor" && matcher.canonical_name(value).is_some();
+            if builtin || known.keys().any(|k| k.to_lowercase() == canonical) {
+                continue;
+            }
+            out.push(UnknownValue {
+                kind,
+                value: value.clone(),
+                similar: look_alike(&lower, known.keys().map(String::as_str)),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Up to five of `candidates` that look like `wanted`: the same site without `www.` or a
+/// scheme, one a subdomain of the other, or within a few typing mistakes.
+fn look_alike<'a>(wanted: &str, candidates: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let bare = |s: &str| -> String {
+        let s = s.trim().trim_end_matches('/').to_lowercase();
+        let s = s
+            .strip_prefix("https://")
+            .or_else(|| s.strip_prefix("http://"))
+            .unwrap_or(&s)
+            .to_string();
+        s.strip_prefix("www.").unwrap_or(&s).to_string()
+    };
+    let want = bare(wanted);
+    let mut scored: Vec<(usize, String)> = candidates
+        .filter_map(|c| {
+            let have = bare(c);
+            let distance = strsim::levenshtein(&want, &have);
+            let related = have == want
+                || have.ends_with(&format!(".{want}"))
+                || want.ends_with(&format!(".{have}"))
+                || (want.len() >= 4 && have.contains(&want));
+            let close = distance <= (want.chars().count() / 4).clamp(1, 3);
+            (related || close).then(|| (distance, c.to_string()))
+        })
+        .collect();
+    scored.sort();
+    scored.into_iter().take(5).map(|(_, c)| c).collect()
 }

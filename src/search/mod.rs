@@ -3,45 +3,35 @@
 
 pub mod aggregate;
 pub mod browse;
+pub mod query;
 pub mod snippet;
 pub mod trend;
 
 use std::collections::{BTreeMap, HashMap};
-use std::ops::Bound;
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{
-    BooleanQuery, ConstScoreQuery, Occur, Query, QueryParser, RangeQuery, TermQuery,
-};
-use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
+use tantivy::query::Query;
+use tantivy::schema::Value;
+use tantivy::{DocAddress, Searcher, TantivyDocument};
 
-use crate::corpus::ProcessorMatcher;
 use crate::error::SearchError;
 use crate::index::{Fields, PolicyIndex};
 pub use aggregate::{Group, GroupBy, GroupCollector, Groups};
+pub use query::{DATE_FORMS, DatePeriod, Filters};
 pub use snippet::{Patterns, Snippet, make_snippet};
-
-/// Longest query accepted, in bytes.
-pub const MAX_QUERY_BYTES: usize = 64 * 1024;
-/// Deepest parenthesis nesting accepted.
-pub const MAX_QUERY_DEPTH: usize = 64;
 
 /// A search, resolved from the command line.
 #[derive(Debug, Clone)]
 pub struct QueryConfig {
     pub query: String,
-    pub limit: usize,
+    /// Unfielded words and phrases match the exact wording (unstemmed).
+    pub exact: bool,
+    pub filters: Filters,
+    /// Hits to return after `offset`; `None` returns every hit.
+    pub limit: Option<usize>,
     pub offset: usize,
-    pub vendors: Vec<String>,
-    pub year: Option<u64>,
-    /// Inclusive lower bound, `YYYY-MM-DD`.
-    pub since: Option<String>,
-    /// Inclusive upper bound, `YYYY-MM-DD`.
-    pub until: Option<String>,
-    pub processors: Vec<String>,
     pub per_vendor: Option<usize>,
     pub snippet_chars: usize,
     /// Only count; no hits, no snippets.
@@ -52,11 +42,50 @@ pub struct QueryConfig {
     pub facet_limit: usize,
 }
 
+impl QueryConfig {
+    /// A query with the given filters and the defaults of everything else (ten hits,
+    /// 240-character snippets, no facets).
+    pub fn new(query: &str, filters: Filters) -> QueryConfig {
+        QueryConfig {
+            query: query.to_string(),
+            exact: false,
+            filters,
+            limit: Some(10),
+            offset: 0,
+            per_vendor: None,
+            snippet_chars: 240,
+            count_only: false,
+            facets: Vec::new(),
+            facet_limit: 10,
+        }
+    }
+}
+
+/// A facet's value: a year is a number (`null` for undated snapshots), the rest text.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(untagged)]
+pub enum FacetValue {
+    Number(u64),
+    Text(String),
+    /// No value (a snapshot without a date).
+    Missing,
+}
+
+impl std::fmt::Display for FacetValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FacetValue::Number(n) => write!(f, "{n}"),
+            FacetValue::Text(s) => f.write_str(s),
+            FacetValue::Missing => f.write_str(aggregate::UNKNOWN),
+        }
+    }
+}
+
 /// One value of a facet.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct FacetCount {
-    pub value: String,
+    pub value: FacetValue,
     /// Matching sections with this value.
     pub sections: u64,
     /// Distinct matching policy snapshots with this value.
@@ -83,14 +112,19 @@ pub fn facet_counts(
     let mut counts: Vec<FacetCount> = groups
         .iter()
         .map(|(value, g)| FacetCount {
-            value: value.clone(),
+            value: match (by, value.parse::<u64>()) {
+                _ if value == aggregate::UNKNOWN => FacetValue::Missing,
+                (GroupBy::Year, Ok(year)) => FacetValue::Number(year),
+                _ => FacetValue::Text(value.clone()),
+            },
             sections: g.sections,
             policies: g.policies.len() as u64,
         })
         .collect();
     match by {
         GroupBy::Year | GroupBy::Month => {
-            counts.sort_by_key(|c| (c.value == aggregate::UNKNOWN, c.value.clone()));
+            // Missing sorts after numbers and text: undated last.
+            counts.sort_by(|a, b| a.value.cmp(&b.value));
         }
         GroupBy::Vendor | GroupBy::Processor => {
             counts.sort_by(|a, b| {
@@ -135,192 +169,83 @@ pub struct Hit {
 #[serde(deny_unknown_fields)]
 pub struct SearchResult {
     pub query: String,
-    /// Sections matching the query and filters (before paging and --per-vendor).
+    /// Sections matching the query and filters (before paging and the per-vendor cap).
     pub total_hits: u64,
+    /// With a per-vendor cap and a count only: the hits a listing would have.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_vendor_hits: Option<u64>,
     pub took_ms: u64,
     pub hits: Vec<Hit>,
+    /// False when the index is the partial result of a build that has not finished
+    /// (stopped, or still running): counts may be too low.
+    pub index_complete: bool,
     /// Present when facets were asked for: facet name → counts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub facets: Option<BTreeMap<String, Vec<FacetCount>>>,
 }
 
-/// Parses the query and adds the filters: the one place that knows the query language.
+/// The tantivy query for a search: its query string and filters (see [`query`]).
 pub fn build_query(idx: &PolicyIndex, cfg: &QueryConfig) -> Result<Box<dyn Query>, SearchError> {
-    let f = &idx.fields;
-    check_query_shape(&cfg.query)?;
-    let mut parser = QueryParser::for_index(&idx.index, vec![f.heading, f.body]);
-    parser.set_field_boost(f.heading, 2.0);
-    parser.set_conjunction_by_default();
-    let user = if cfg.query.trim().is_empty() || cfg.query.trim() == "*" {
-        Box::new(tantivy::query::AllQuery) as Box<dyn Query>
-    } else {
-        parser
-            .parse_query(&cfg.query)
-            .map_err(|e| SearchError::BadQuery {
-                query: cfg.query.clone(),
-                message: describe_parse_error(&e),
-            })?
-    };
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    if !cfg.vendors.is_empty() {
-        let terms = cfg
-            .vendors
-            .iter()
-            .map(|v| Term::from_field_text(f.vendor, &v.to_lowercase()))
-            .collect();
-        clauses.push((
-            Occur::Must,
-            Box::new(BooleanQuery::new_multiterms_query(terms)),
-        ));
-    }
-    if !cfg.processors.is_empty() {
-        let matcher = ProcessorMatcher::builtin();
-        let terms = cfg
-            .processors
-            .iter()
-            .map(|p| {
-                let name = matcher.canonical_name(p).unwrap_or(p);
-                Term::from_field_text(f.processor, &name.to_lowercase())
-            })
-            .collect();
-        clauses.push((
-            Occur::Must,
-            Box::new(BooleanQuery::new_multiterms_query(terms)),
-        ));
-    }
-    if let Some(y) = cfg.year {
-        clauses.push((
-            Occur::Must,
-            Box::new(TermQuery::new(
-                Term::from_field_u64(f.year, y),
-                IndexRecordOption::Basic,
-            )),
-        ));
-    }
-    if cfg.since.is_some() || cfg.until.is_some() {
-        let bound = |d: &Option<String>| match d {
-            Some(d) => Bound::Included(Term::from_field_text(f.date, d)),
-            None => Bound::Unbounded,
-        };
-        clauses.push((
-            Occur::Must,
-            Box::new(RangeQuery::new(bound(&cfg.since), bound(&cfg.until))),
-        ));
-    }
-    let filters = clauses.into_iter().map(|(_, q)| q).collect();
-    Ok(with_filters(user, filters))
+    query::build_query(&idx.index, &idx.fields, &cfg.query, cfg.exact, &cfg.filters)
 }
 
-/// The user's query restricted to documents matching every filter (vendor, processor,
-/// year, dates). Filters score nothing, so ranking is the query's alone. When the query is
-/// an alternative (`Should` clauses only, as a phrase or word searched in heading and body
-/// is), each alternative is filtered on its own: tantivy then seeks each phrase to the
-/// filtered documents only, instead of matching the phrase everywhere and intersecting
-/// afterwards (a vendor's or a year's phrase search costs its share of the index, not the
-/// whole index).
-fn with_filters(user: Box<dyn Query>, filters: Vec<Box<dyn Query>>) -> Box<dyn Query> {
-    if filters.is_empty() {
-        return user;
-    }
-    let filter = |extra: Box<dyn Query>| -> Box<dyn Query> {
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, extra)];
-        for f in &filters {
-            clauses.push((
-                Occur::Must,
-                Box::new(ConstScoreQuery::new(f.box_clone(), 0.0)),
-            ));
-        }
-        Box::new(BooleanQuery::new(clauses))
-    };
-    if let Some(b) = user.downcast_ref::<BooleanQuery>() {
-        let alternatives = b.clauses();
-        if !alternatives.is_empty()
-            && alternatives.iter().all(|(o, _)| *o == Occur::Should)
-            && b.get_minimum_number_should_match() <= 1
-        {
-            return Box::new(BooleanQuery::new(
-                alternatives
-                    .iter()
-                    .map(|(_, q)| (Occur::Should, filter(q.box_clone())))
-                    .collect(),
-            ));
-        }
-    }
-    filter(user)
-}
+/// Largest ranking computed with tantivy's top-k collector, which sets aside room for
+/// twice the hits asked for in every segment; longer rankings (exports of every hit)
+/// collect exactly the matching sections and sort them once.
+const TOP_K_MAX: usize = 10_000;
 
-/// Refuses queries that are too long or too deeply nested for the parser's recursion.
-fn check_query_shape(query: &str) -> Result<(), SearchError> {
-    let bad = |message: String| SearchError::BadQuery {
-        query: if query.len() > 80 {
-            format!("{}…", &query[..query.floor_char_boundary(80)])
-        } else {
-            query.to_string()
-        },
-        message,
-    };
-    if query.len() > MAX_QUERY_BYTES {
-        return Err(bad(format!(
-            "the query is {} bytes long; the limit is {MAX_QUERY_BYTES}",
-            query.len()
-        )));
-    }
-    let (mut depth, mut max) = (0usize, 0usize);
-    for c in query.chars() {
-        match c {
-            '(' => {
-                depth += 1;
-                max = max.max(depth);
-            }
-            ')' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    if max > MAX_QUERY_DEPTH {
-        return Err(bad(format!(
-            "parentheses nest {max} deep; the limit is {MAX_QUERY_DEPTH}"
-        )));
-    }
-    Ok(())
-}
+/// Hits built and handed on at a time: their documents are read in index order (the
+/// document store is read block by block) and then passed on in rank order, so memory
+/// stays bounded however many hits are exported.
+const HIT_CHUNK: usize = 256;
 
-fn describe_parse_error(e: &tantivy::query::QueryParserError) -> String {
-    use tantivy::query::QueryParserError as E;
-    match e {
-        E::SyntaxError(s) => format!(
-            "syntax error ({s}); quote phrases (\"credit card\"), balance parentheses and \
-             brackets, and write ranges as year:[2010 TO 2015]"
-        ),
-        E::FieldDoesNotExist(name) => format!(
-            "unknown field {name:?}; fields are vendor, date, year, processor, heading, title, body"
-        ),
-        E::FieldNotIndexed(name) => format!("field {name:?} cannot be searched"),
-        other => other.to_string(),
-    }
-}
-
-/// Runs a search: total count, ranked hits (paged, capped per vendor) and snippets.
+/// Runs a search and returns the page of hits with the totals and facets.
 pub fn search(
     idx: &PolicyIndex,
     searcher: &Searcher,
     cfg: &QueryConfig,
 ) -> Result<SearchResult, SearchError> {
+    let mut hits = Vec::new();
+    let mut result = search_each(idx, searcher, cfg, &mut |hit| {
+        hits.push(hit);
+        Ok(())
+    })?;
+    result.hits = hits;
+    Ok(result)
+}
+
+/// Runs a search and hands each hit, in rank order, to `sink` as soon as it is built;
+/// the result returned holds the totals and facets but no hits. Ranking is by score,
+/// ties broken by position in the index (deterministic for an unchanged index), so
+/// pages fetched with `offset` neither repeat nor skip a hit.
+pub fn search_each(
+    idx: &PolicyIndex,
+    searcher: &Searcher,
+    cfg: &QueryConfig,
+    sink: &mut dyn FnMut(Hit) -> std::io::Result<()>,
+) -> Result<SearchResult, SearchError> {
     let started = Instant::now();
     let query = build_query(idx, cfg)?;
     let total_docs = searcher.num_docs() as usize;
-    let wanted = cfg.offset.saturating_add(cfg.limit).min(total_docs);
+    let wanted = match cfg.limit {
+        Some(limit) => cfg.offset.saturating_add(limit).min(total_docs),
+        None => total_docs,
+    };
     let grouping = GroupCollector {
         by: cfg.facets.clone(),
         with_processors: false,
     };
 
-    let (total_hits, ranked, groups) = if cfg.count_only || wanted == 0 || cfg.offset >= total_docs
-    {
+    let mut per_vendor_hits = None;
+    let (total_hits, ranked, groups) = if cfg.count_only || wanted == 0 || cfg.offset >= wanted {
         let (count, groups) = searcher.search(&query, &(Count, grouping))?;
+        if let (Some(k), true) = (cfg.per_vendor, cfg.count_only) {
+            per_vendor_hits = Some(capped_count(searcher, &query, k)?);
+        }
         (count as u64, Vec::new(), groups)
     } else {
         match cfg.per_vendor {
-            None => {
+            None if wanted <= TOP_K_MAX => {
                 let (top, count, groups) = searcher.search(
                     &query,
                     &(
@@ -330,6 +255,12 @@ pub fn search(
                     ),
                 )?;
                 (count as u64, top, groups)
+            }
+            None => {
+                let (mut all, groups) = searcher.search(&query, &(AllScored, grouping))?;
+                let count = all.len() as u64;
+                all.truncate(wanted);
+                (count, all, groups)
             }
             Some(k) => {
                 let groups = if cfg.facets.is_empty() {
@@ -355,29 +286,142 @@ pub fn search(
             .collect()
     });
 
-    let body_patterns = Patterns::from_query(query.as_ref(), idx.fields.body);
-    let mut analyzer = idx
-        .index
-        .tokenizers()
-        .get(crate::index::schema::TEXT_TOKENIZER)
-        .ok_or_else(|| SearchError::BadArgument {
-            argument: "index",
-            message: "the index has no text tokenizer".to_string(),
-        })?;
-    let mut hits = Vec::new();
-    for (i, (score, addr)) in ranked.into_iter().enumerate().skip(cfg.offset) {
-        let doc: TantivyDocument = searcher.doc(addr)?;
-        let body = first_str(&doc, idx.fields.body).unwrap_or_default();
-        let snippet = make_snippet(&body, &body_patterns, &mut analyzer, cfg.snippet_chars);
-        hits.push(hit_from_doc(&idx.fields, &doc, i + 1, score, snippet));
+    let builder = HitBuilder::new(idx, query.as_ref(), cfg.snippet_chars)?;
+    let ranked = ranked.get(cfg.offset..).unwrap_or_default();
+    for (n, chunk) in ranked.chunks(HIT_CHUNK).enumerate() {
+        let first_rank = cfg.offset + n * HIT_CHUNK + 1;
+        for hit in builder.build(searcher, chunk, first_rank)? {
+            sink(hit).map_err(SearchError::Sink)?;
+        }
     }
     Ok(SearchResult {
         query: cfg.query.clone(),
         total_hits,
+        per_vendor_hits,
         took_ms: started.elapsed().as_millis() as u64,
-        hits,
+        hits: Vec::new(),
+        index_complete: idx.info.incomplete.is_none(),
         facets,
     })
+}
+
+/// Turns ranked document addresses into hits with snippets.
+struct HitBuilder<'a> {
+    fields: &'a Fields,
+    patterns: Patterns,
+    analyzers: std::cell::RefCell<snippet::Analyzers>,
+    snippet_chars: usize,
+}
+
+impl<'a> HitBuilder<'a> {
+    fn new(
+        idx: &'a PolicyIndex,
+        query: &dyn Query,
+        snippet_chars: usize,
+    ) -> Result<HitBuilder<'a>, SearchError> {
+        let analyzers = snippet::Analyzers::of(&idx.index).ok_or_else(|| {
+            SearchError::Index(crate::error::IndexError::Damaged {
+                path: idx.path.clone(),
+                reason: "the index has no text tokenizer".to_string(),
+            })
+        })?;
+        Ok(HitBuilder {
+            fields: &idx.fields,
+            patterns: Patterns::from_query(query, idx.fields.body, idx.fields.body_exact),
+            analyzers: std::cell::RefCell::new(analyzers),
+            snippet_chars,
+        })
+    }
+
+    /// The hits of one chunk of the ranking, in rank order; documents are read in index
+    /// order.
+    fn build(
+        &self,
+        searcher: &Searcher,
+        chunk: &[(f32, DocAddress)],
+        first_rank: usize,
+    ) -> Result<Vec<Hit>, SearchError> {
+        let mut order: Vec<usize> = (0..chunk.len()).collect();
+        order.sort_unstable_by_key(|&i| chunk[i].1);
+        let mut built: Vec<Option<Hit>> = vec![None; chunk.len()];
+        let mut analyzers = self.analyzers.borrow_mut();
+        for i in order {
+            let (score, addr) = chunk[i];
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            let body = first_str(&doc, self.fields.body).unwrap_or_default();
+            let snippet = make_snippet(&body, &self.patterns, &mut analyzers, self.snippet_chars);
+            built[i] = Some(hit_from_doc(
+                self.fields,
+                &doc,
+                first_rank + i,
+                score,
+                snippet,
+            ));
+        }
+        Ok(built.into_iter().flatten().collect())
+    }
+}
+
+/// Every matching section with its score, ranked: score, then index order (the order
+/// tantivy's top-k collector gives ties), so a long ranking agrees with a short one.
+struct AllScored;
+
+struct AllScoredSegment {
+    segment: u32,
+    hits: Vec<(f32, DocAddress)>,
+}
+
+impl tantivy::collector::Collector for AllScored {
+    type Fruit = Vec<(f32, DocAddress)>;
+    type Child = AllScoredSegment;
+
+    fn for_segment(
+        &self,
+        segment: tantivy::SegmentOrdinal,
+        _reader: &tantivy::SegmentReader,
+    ) -> tantivy::Result<AllScoredSegment> {
+        Ok(AllScoredSegment {
+            segment,
+            hits: Vec::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        true
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Vec<(f32, DocAddress)>>) -> tantivy::Result<Self::Fruit> {
+        let mut all: Vec<(f32, DocAddress)> = fruits.into_iter().flatten().collect();
+        all.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        Ok(all)
+    }
+}
+
+impl tantivy::collector::SegmentCollector for AllScoredSegment {
+    type Fruit = Vec<(f32, DocAddress)>;
+
+    fn collect(&mut self, doc: tantivy::DocId, score: tantivy::Score) {
+        self.hits.push((score, DocAddress::new(self.segment, doc)));
+    }
+
+    fn harvest(self) -> Self::Fruit {
+        self.hits
+    }
+}
+
+/// How many hits a listing with at most `k` per vendor has: the sum over vendors of
+/// their matching sections, each capped at `k`.
+fn capped_count(searcher: &Searcher, query: &dyn Query, k: usize) -> Result<u64, SearchError> {
+    let groups = searcher.search(
+        query,
+        &GroupCollector {
+            by: vec![GroupBy::Vendor],
+            with_processors: false,
+        },
+    )?;
+    Ok(groups
+        .first()
+        .map_or(0, |g| g.values().map(|v| v.sections.min(k as u64)).sum()))
 }
 
 /// Top hits keeping at most `k` per vendor: fetches more of the ranking until enough
@@ -489,88 +533,5 @@ fn hit_from_doc(
         source_url: first_str(doc, f.source_url),
         path: first_str(doc, f.path).unwrap_or_default(),
         revision: first_str(doc, f.revision),
-    }
-}
-
-/// Turns a user's `--since`/`--until` (YYYY, YYYY-MM or YYYY-MM-DD) into an inclusive
-/// `YYYY-MM-DD` bound; `end` picks the last day of a year or month.
-pub fn resolve_date_bound(
-    input: &str,
-    end: bool,
-    argument: &'static str,
-) -> Result<String, SearchError> {
-    let bad = || SearchError::BadArgument {
-        argument,
-        message: format!("{input:?} is not a date; use YYYY, YYYY-MM or YYYY-MM-DD"),
-    };
-    let parts: Vec<&str> = input.split('-').collect();
-    let num = |s: &str, len: usize| -> Result<u32, SearchError> {
-        if s.len() == len && s.bytes().all(|b| b.is_ascii_digit()) {
-            s.parse().map_err(|_| bad())
-        } else {
-            Err(bad())
-        }
-    };
-    match parts.as_slice() {
-        [y] => {
-            num(y, 4)?;
-            Ok(if end {
-                format!("{y}-12-31")
-            } else {
-                format!("{y}-01-01")
-            })
-        }
-        [y, m] => {
-            num(y, 4)?;
-            let mm = num(m, 2)?;
-            if !(1..=12).contains(&mm) {
-                return Err(bad());
-            }
-            Ok(if end {
-                format!("{y}-{m}-31")
-            } else {
-                format!("{y}-{m}-01")
-            })
-        }
-        [_, _, _] => {
-            crate::corpus::header::parse_date(input).ok_or_else(bad)?;
-            Ok(input.to_string())
-        }
-        _ => Err(bad()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn date_bounds() {
-        assert_eq!(
-            resolve_date_bound("2015", false, "--since").unwrap(),
-            "2015-01-01"
-        );
-        assert_eq!(
-            resolve_date_bound("2015", true, "--until").unwrap(),
-            "2015-12-31"
-        );
-        assert_eq!(
-            resolve_date_bound("2015-02", true, "--until").unwrap(),
-            "2015-02-31"
-        );
-        assert_eq!(
-            resolve_date_bound("2015-02-28", true, "--until").unwrap(),
-            "2015-02-28"
-        );
-        for bad in ["2015-13", "2015-02-30", "15", "yesterday", "2015-1-1", ""] {
-            assert!(resolve_date_bound(bad, false, "--since").is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn query_shape_limits() {
-        assert!(check_query_shape(&"(".repeat(100)).is_err());
-        assert!(check_query_shape(&"a ".repeat(40_000)).is_err());
-        assert!(check_query_shape("(a OR (b AND c))").is_ok());
     }
 }

@@ -17,20 +17,45 @@ pub struct Snippet {
 }
 
 /// What to look for in a body: each pattern is a sequence of analysed terms
-/// (one term, or the terms of a phrase).
+/// (one term, or the terms of a phrase), stemmed (searched in `body`) or exact
+/// (searched in `body_exact`).
 #[derive(Debug, Clone, Default)]
 pub struct Patterns {
     patterns: Vec<Vec<String>>,
+    exact: Vec<Vec<String>>,
 }
 
 impl Patterns {
-    /// Collects the positive terms and phrases of `query` that search `field`.
-    pub fn from_query(query: &dyn Query, field: Field) -> Patterns {
+    /// Collects the positive terms and phrases of `query` that search `body` (stemmed)
+    /// or `body_exact` (exact wording).
+    pub fn from_query(query: &dyn Query, body: Field, body_exact: Field) -> Patterns {
         let mut patterns = Vec::new();
-        collect(query, field, &mut patterns);
+        collect(query, body, &mut patterns);
         patterns.sort();
         patterns.dedup();
-        Patterns { patterns }
+        let mut exact = Vec::new();
+        collect(query, body_exact, &mut exact);
+        exact.sort();
+        exact.dedup();
+        Patterns { patterns, exact }
+    }
+}
+
+/// The two ways a body is cut into terms: as `body` is indexed (stemmed) and as
+/// `body_exact` is.
+pub struct Analyzers {
+    pub stemmed: TextAnalyzer,
+    pub exact: TextAnalyzer,
+}
+
+impl Analyzers {
+    /// The index's own analyzers, `None` if it lacks them.
+    pub fn of(index: &tantivy::Index) -> Option<Analyzers> {
+        let tokenizers = index.tokenizers();
+        Some(Analyzers {
+            stemmed: tokenizers.get(crate::index::schema::TEXT_TOKENIZER)?,
+            exact: tokenizers.get(crate::index::schema::EXACT_TOKENIZER)?,
+        })
     }
 }
 
@@ -70,18 +95,30 @@ fn collect(query: &dyn Query, field: Field, out: &mut Vec<Vec<String>>) {
 }
 
 /// Byte spans of pattern matches in `text`, sorted, not overlapping.
-fn find_matches(
+fn find_matches(text: &str, patterns: &Patterns, analyzers: &mut Analyzers) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    if !patterns.patterns.is_empty() {
+        find_spans(text, &patterns.patterns, &mut analyzers.stemmed, &mut spans);
+    }
+    if !patterns.exact.is_empty() {
+        find_spans(text, &patterns.exact, &mut analyzers.exact, &mut spans);
+    }
+    merge_spans(spans)
+}
+
+/// Adds the byte spans where `patterns` occur in `text` as `analyzer` cuts it.
+fn find_spans(
     text: &str,
-    patterns: &Patterns,
+    patterns: &[Vec<String>],
     analyzer: &mut TextAnalyzer,
-) -> Vec<(usize, usize)> {
+    spans: &mut Vec<(usize, usize)>,
+) {
     let mut tokens: Vec<(String, usize, usize, usize)> = Vec::new();
     let mut stream = analyzer.token_stream(text);
     while stream.advance() {
         let t = stream.token();
         tokens.push((t.text.clone(), t.offset_from, t.offset_to, t.position));
     }
-    let mut spans = Vec::new();
     let match_at = |pattern: &[String], i: usize| -> Option<(usize, usize)> {
         let first = &tokens[i];
         if first.0 != pattern[0] {
@@ -97,7 +134,7 @@ fn find_matches(
         }
         Some((first.1, end))
     };
-    for pattern in &patterns.patterns {
+    for pattern in patterns {
         let before = spans.len();
         for i in 0..tokens.len() {
             if let Some(span) = match_at(pattern, i) {
@@ -115,6 +152,10 @@ fn find_matches(
             }
         }
     }
+}
+
+/// Sorts spans and merges those that overlap.
+fn merge_spans(mut spans: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
     spans.sort();
     let mut merged: Vec<(usize, usize)> = Vec::with_capacity(spans.len());
     for (s, e) in spans {
@@ -130,10 +171,10 @@ fn find_matches(
 pub fn make_snippet(
     body: &str,
     patterns: &Patterns,
-    analyzer: &mut TextAnalyzer,
+    analyzers: &mut Analyzers,
     max_chars: usize,
 ) -> Snippet {
-    let matches = find_matches(body, patterns, analyzer);
+    let matches = find_matches(body, patterns, analyzers);
     let total_chars = body.chars().count();
     let (start, end) = if total_chars <= max_chars {
         (0, body.len())
@@ -213,20 +254,43 @@ mod tests {
     use super::*;
     use tantivy::tokenizer::{LowerCaser, SimpleTokenizer, Stemmer};
 
-    fn analyzer() -> TextAnalyzer {
-        TextAnalyzer::builder(SimpleTokenizer::default())
-            .filter(LowerCaser)
-            .filter(Stemmer::default())
-            .build()
+    fn analyzer() -> Analyzers {
+        Analyzers {
+            stemmed: TextAnalyzer::builder(SimpleTokenizer::default())
+                .filter(LowerCaser)
+                .filter(Stemmer::default())
+                .build(),
+            exact: TextAnalyzer::builder(SimpleTokenizer::default())
+                .filter(LowerCaser)
+                .build(),
+        }
+    }
+
+    fn terms(p: &[&[&str]]) -> Vec<Vec<String>> {
+        p.iter()
+            .map(|v| v.iter().map(|s| s.to_string()).collect())
+            .collect()
     }
 
     fn pats(p: &[&[&str]]) -> Patterns {
         Patterns {
-            patterns: p
-                .iter()
-                .map(|v| v.iter().map(|s| s.to_string()).collect())
-                .collect(),
+            patterns: terms(p),
+            exact: Vec::new(),
         }
+    }
+
+    #[test]
+    fn exact_patterns_match_the_words_as_written() {
+        let body = "A third party. Third parties too.";
+        let exact = Patterns {
+            patterns: Vec::new(),
+            exact: terms(&[&["third", "party"]]),
+        };
+        let s = make_snippet(body, &exact, &mut analyzer(), 200);
+        assert_eq!(highlighted(&s), ["third party"]);
+        let stemmed = pats(&[&["third", "parti"]]);
+        let s = make_snippet(body, &stemmed, &mut analyzer(), 200);
+        assert_eq!(highlighted(&s), ["third party", "Third parties"]);
     }
 
     fn highlighted(s: &Snippet) -> Vec<String> {

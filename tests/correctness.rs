@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::{TestEnv, copy_tree, fixtures};
+use common::{TestEnv, fixtures};
 use regex::Regex;
 use serde_json::Value;
 
@@ -100,6 +100,7 @@ fn processors_next_to_non_ascii_punctuation_are_found() {
             + "# Policy\n\nWe sell software.\n\n## Payments by 2Checkout\n",
     );
     env.ok(&["index", "--quiet"]);
+    let mut paypal = 0;
     for processor in ["PayPal", "Stripe", "FastSpring", "2Checkout"] {
         let mut expected = BTreeSet::new();
         for entry in std::fs::read_dir(env.path("corpus")).unwrap() {
@@ -111,6 +112,9 @@ fn processors_next_to_non_ascii_punctuation_are_found() {
             }
         }
         assert!(!expected.is_empty(), "{processor}");
+        if processor == "PayPal" {
+            paypal = expected.len();
+        }
         let got = vendors_of(&all_hits(&env, &["*", "--processor", processor]));
         assert_eq!(got, expected, "{processor}");
     }
@@ -124,14 +128,14 @@ fn processors_next_to_non_ascii_punctuation_are_found() {
         "--format",
         "json",
     ]);
-    let paypal = v["facets"]["processor"]
+    let counted = v["facets"]["processor"]
         .as_array()
         .unwrap()
         .iter()
         .find(|c| c["value"] == "PayPal")
         .unwrap()
         .clone();
-    assert_eq!(paypal["policies"], 5);
+    assert_eq!(counted["policies"], paypal);
 }
 
 /// Heading lines of a Markdown file (ATX only), read with a regex.
@@ -160,7 +164,7 @@ fn words_standing_only_in_headings_are_found_and_shown() {
         ),
         (
             "none.com",
-            "# Privacy Policy\n\n## Third-party sites\n\n## Cookies\n\nWe use cookies.\n",
+            "# Privacy Policy\n\n## Other sites\n\n## Cookies\n\nWe use cookies.\n",
         ),
     ];
     for (domain, text) in files {
@@ -765,34 +769,19 @@ fn small_contract_points() {
     for y in v["years"].as_array().unwrap() {
         assert!(y["year"].is_u64(), "{y}");
     }
-    // Singular and plural agree.
-    let r = env.run(&[
-        "query",
-        "\"softperfect product\"",
-        "--vendor",
-        "softperfect.com",
-        "--limit",
-        "0",
-    ]);
-    let one = r.stdout.trim();
-    assert!(!one.starts_with("1 matching sections"), "{one}");
+    // Singular and plural agree: a phrase the seeds hold once (counted by regex).
+    let once = Regex::new(r"(?i)softperfect\s+product").unwrap();
+    let n: usize = std::fs::read_dir(env.path("corpus"))
+        .unwrap()
+        .map(|e| {
+            once.find_iter(&std::fs::read_to_string(e.unwrap().path()).unwrap())
+                .count()
+        })
+        .sum();
+    assert_eq!(n, 1);
+    let r = env.ok(&["query", "\"softperfect product\"", "--limit", "0"]);
+    assert!(r.stdout.starts_with("1 matching section ("), "{}", r.stdout);
     let r = env.ok(&["vendors", "--format", "json"]);
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v.as_array().unwrap().len(), 5);
-}
-
-#[test]
-fn the_default_corpus_examples_of_the_readme_print_hits() {
-    let env = TestEnv::new();
-    copy_tree(&fixtures().join("seeds"), &env.path("corpus"));
-    env.ok(&["index", "--quiet"]);
-    let r = env.run(&[
-        "query",
-        "cookies AND \"third parties\"",
-        "--since",
-        "2010",
-        "--until",
-        "2015-06",
-    ]);
-    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
 }

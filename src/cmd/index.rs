@@ -144,106 +144,11 @@ pub(super) fn build(cfg: &IndexConfig, quiet: bool) -> anyhow::Result<(BuildSumm
     Ok((summary, signal.load(Ordering::Relaxed)))
 }
 
-/// Per-file lines shown without --verbose, for skips and for warnings each.
-const WARNINGS_SHOWN: usize = 20;
-
 /// The summary, on stderr: what was done, what was skipped and why.
 pub(super) fn report(s: &BuildSummary, verbose: bool) {
-    let limit = if verbose { usize::MAX } else { WARNINGS_SHOWN };
-    for (path, reason) in s.skipped.iter().take(limit) {
-        eprintln!("policies: skipped {}: {reason}", path.display());
-    }
-    if s.skipped.len() > limit {
-        eprintln!(
-            "policies: … and {} more skipped files (--verbose lists all)",
-            s.skipped.len() - limit
-        );
-    }
-    for (path, warning) in s.warnings.iter().take(limit) {
-        eprintln!("policies: warning: {}: {warning}", path.display());
-    }
-    if s.warnings.len() > limit {
-        eprintln!(
-            "policies: … and {} more warnings (--verbose lists all)",
-            s.warnings.len() - limit
-        );
-    }
-    if s.from_git {
-        eprintln!(
-            "walked {} new commits: {} distinct new policy versions",
-            s.commits, s.files_seen
-        );
-    }
-    let noun = if s.from_git { "versions" } else { "files" };
-    let secs = s.elapsed.as_secs_f64();
-    let mb = s.bytes_read as f64 / 1e6;
-    eprintln!(
-        "indexed {} {noun} ({} unchanged, {} removed, {} skipped) of {} found: {} sections added, {:.1} MB in {:.2} s ({:.1} MB/s)",
-        s.files_indexed,
-        s.files_unchanged,
-        s.files_removed,
-        s.skipped.len(),
-        s.files_seen,
-        s.sections_added,
-        mb,
-        secs,
-        if secs > 0.0 { mb / secs } else { 0.0 },
-    );
-    let span = s
-        .year_span
-        .map_or("no dates".to_string(), |(a, b)| format!("years {a}–{b}"));
-    eprintln!(
-        "index now holds {} policies, {} sections, {} vendors, {span} ({} policies undated)",
-        s.total_policies, s.total_sections, s.total_vendors, s.undated_policies
-    );
-    if s.no_header > 0 {
-        eprintln!(
-            "{} without the archive header (vendor from file name, no date)",
-            plural(s.no_header, "file", "files")
-        );
-    }
-    if s.windows_1252 > 0 || s.utf16 > 0 || s.replaced > 0 {
-        let mut parts = Vec::new();
-        if s.windows_1252 > 0 {
-            parts.push(format!(
-                "{} decoded as Windows-1252 (not valid UTF-8)",
-                plural(s.windows_1252, "file", "files")
-            ));
-        }
-        if s.utf16 > 0 {
-            parts.push(format!(
-                "{} decoded as UTF-16 (byte-order mark)",
-                plural(s.utf16, "file", "files")
-            ));
-        }
-        if s.replaced > 0 {
-            parts.push(format!(
-                "{} with invalid bytes replaced by U+FFFD (the byte-order mark did not fit)",
-                plural(s.replaced, "file", "files")
-            ));
-        }
-        eprintln!("{}", parts.join("; "));
-    }
-    if s.files_kept > 0 {
-        eprintln!(
-            "kept the records indexed earlier for {} skipped this run (over the size limit \
-             or unreadable); `policies index --rebuild` drops them",
-            plural(s.files_kept, "file", "files")
-        );
-    }
-    let by_reason = s.skipped_by_reason();
-    if !by_reason.is_empty() {
-        let parts: Vec<String> = by_reason.iter().map(|(k, n)| format!("{n} {k}")).collect();
-        eprintln!("skipped: {}", parts.join(", "));
-        if by_reason.contains_key("too large") {
-            eprintln!("(--max-file-mb raises the size limit)");
-        }
-    }
-}
-
-/// `1 file`, `2 files`.
-fn plural(n: u64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
+    let stderr = std::io::stderr();
+    // A summary that cannot be written (stderr closed) is not worth failing the run.
+    let _ = crate::output::reports::print_build_summary(&mut stderr.lock(), s, verbose);
 }
 
 /// The arguments of a bare `policies index`: every default as clap defines it, so the

@@ -42,6 +42,11 @@ pub fn print_facets_human(
     Ok(())
 }
 
+/// `1 vendor`, `2 vendors`: a count with its noun in the right number.
+pub fn count_of(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// A bar of `fraction` (0..=1) in `width` cells, with eighth-cell resolution.
 pub fn bar(fraction: f64, width: usize) -> String {
     const PARTS: [char; 8] = ['▏', '▎', '▍', '▌', '▋', '▊', '▉', '█'];
@@ -365,7 +370,7 @@ pub fn print_vendors(
                 }
                 writeln!(out, "  {}", r.processors.join(", "))?;
             }
-            writeln!(out, "{} vendors", rows.len())
+            writeln!(out, "{}", count_of(rows.len() as u64, "vendor", "vendors"))
         }
     }
 }
@@ -381,4 +386,117 @@ mod tests {
         assert_eq!(bar(0.5, 4), "██  ");
         assert_eq!(bar(1.0 / 32.0, 4).chars().next(), Some('▏'));
     }
+}
+
+/// Per-file lines shown without --verbose, for skips and for warnings each.
+pub const WARNINGS_SHOWN: usize = 20;
+
+/// The summary of an index build: what was done, what was skipped and why (the command
+/// writes it to stderr).
+pub fn print_build_summary(
+    out: &mut dyn Write,
+    s: &crate::index::BuildSummary,
+    verbose: bool,
+) -> io::Result<()> {
+    let limit = if verbose { usize::MAX } else { WARNINGS_SHOWN };
+    for (path, reason) in s.skipped.iter().take(limit) {
+        writeln!(out, "policies: skipped {}: {reason}", path.display())?;
+    }
+    if s.skipped.len() > limit {
+        writeln!(
+            out,
+            "policies: … and {} more skipped files (--verbose lists all)",
+            s.skipped.len() - limit
+        )?;
+    }
+    for (path, warning) in s.warnings.iter().take(limit) {
+        writeln!(out, "policies: warning: {}: {warning}", path.display())?;
+    }
+    if s.warnings.len() > limit {
+        writeln!(
+            out,
+            "policies: … and {} more warnings (--verbose lists all)",
+            s.warnings.len() - limit
+        )?;
+    }
+    if s.from_git {
+        writeln!(
+            out,
+            "walked {} new commits: {} distinct new policy versions",
+            s.commits, s.files_seen
+        )?;
+    }
+    let noun = if s.from_git { "versions" } else { "files" };
+    let secs = s.elapsed.as_secs_f64();
+    let mb = s.bytes_read as f64 / 1e6;
+    writeln!(
+        out,
+        "indexed {} {noun} ({} unchanged, {} removed, {} skipped) of {} found: {} sections added, {:.1} MB in {:.2} s ({:.1} MB/s)",
+        s.files_indexed,
+        s.files_unchanged,
+        s.files_removed,
+        s.skipped.len(),
+        s.files_seen,
+        s.sections_added,
+        mb,
+        secs,
+        if secs > 0.0 { mb / secs } else { 0.0 },
+    )?;
+    let span = s
+        .year_span
+        .map_or("no dates".to_string(), |(a, b)| format!("years {a}–{b}"));
+    writeln!(
+        out,
+        "index now holds {}, {}, {}, {span} ({} undated)",
+        count_of(s.total_policies, "policy", "policies"),
+        count_of(s.total_sections, "section", "sections"),
+        count_of(s.total_vendors, "vendor", "vendors"),
+        count_of(s.undated_policies, "policy", "policies")
+    )?;
+    if s.no_header > 0 {
+        writeln!(
+            out,
+            "{} without the archive header (vendor from file name, no date)",
+            count_of(s.no_header, "file", "files")
+        )?;
+    }
+    if s.windows_1252 > 0 || s.utf16 > 0 || s.replaced > 0 {
+        let mut parts = Vec::new();
+        if s.windows_1252 > 0 {
+            parts.push(format!(
+                "{} decoded as Windows-1252 (not valid UTF-8)",
+                count_of(s.windows_1252, "file", "files")
+            ));
+        }
+        if s.utf16 > 0 {
+            parts.push(format!(
+                "{} decoded as UTF-16 (byte-order mark)",
+                count_of(s.utf16, "file", "files")
+            ));
+        }
+        if s.replaced > 0 {
+            parts.push(format!(
+                "{} with invalid bytes replaced by U+FFFD (the byte-order mark did not fit)",
+                count_of(s.replaced, "file", "files")
+            ));
+        }
+        writeln!(out, "{}", parts.join("; "))?;
+    }
+    if s.files_kept > 0 {
+        writeln!(
+            out,
+            "kept the records indexed earlier for {} skipped this run (over the size limit \
+             or unreadable); `policies index --rebuild` drops them",
+            count_of(s.files_kept, "file", "files")
+        )?;
+    }
+    let by_reason = s.skipped_by_reason();
+    if !by_reason.is_empty() {
+        let parts: Vec<String> = by_reason.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        writeln!(out, "skipped: {}", parts.join(", "))?;
+        if by_reason.contains_key("too large") {
+            writeln!(out, "(--max-file-mb raises the size limit)")?;
+        }
+    }
+    Ok(())
 }

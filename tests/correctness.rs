@@ -333,10 +333,13 @@ fn dated_vendors(dates: &[String], keep: impl Fn(&str) -> bool) -> BTreeSet<Stri
         .collect()
 }
 
+/// Which archive dates (`YYYY-MM-DD`) a query should keep, as the test reads its forms.
+type DateTest = Box<dyn Fn(&str) -> bool>;
+
 #[test]
 fn date_field_takes_the_forms_of_since_and_until() {
     let (env, dates) = dated_corpus();
-    let cases: Vec<(&str, Box<dyn Fn(&str) -> bool>)> = vec![
+    let cases: Vec<(&str, DateTest)> = vec![
         ("date:2015", Box::new(|d: &str| d.starts_with("2015"))),
         ("date:2016-02", Box::new(|d: &str| d.starts_with("2016-02"))),
         ("date:2016-02-29", Box::new(|d: &str| d == "2016-02-29")),

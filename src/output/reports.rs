@@ -375,19 +375,6 @@ pub fn print_vendors(
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bars_scale() {
-        assert_eq!(bar(0.0, 4), "    ");
-        assert_eq!(bar(1.0, 4), "████");
-        assert_eq!(bar(0.5, 4), "██  ");
-        assert_eq!(bar(1.0 / 32.0, 4).chars().next(), Some('▏'));
-    }
-}
-
 /// Per-file lines shown without --verbose, for skips and for warnings each.
 pub const WARNINGS_SHOWN: usize = 20;
 
@@ -499,4 +486,17 @@ pub fn print_build_summary(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bars_scale() {
+        assert_eq!(bar(0.0, 4), "    ");
+        assert_eq!(bar(1.0, 4), "████");
+        assert_eq!(bar(0.5, 4), "██  ");
+        assert_eq!(bar(1.0 / 32.0, 4).chars().next(), Some('▏'));
+    }
 }

@@ -206,7 +206,8 @@ fn leaf_field(leaf: &UserInputLeaf) -> Option<&str> {
 
 /// The same leaf searching another field.
 fn with_field(leaf: &UserInputLeaf, name: &str) -> UserInputLeaf {
-    let name = Some(name.to_string());
+    let field = name.to_string();
+    let name = Some(field.clone());
     match leaf.clone() {
         UserInputLeaf::Literal(l) => UserInputLeaf::Literal(UserInputLiteral {
             field_name: name,
@@ -225,9 +226,7 @@ fn with_field(leaf: &UserInputLeaf, name: &str) -> UserInputLeaf {
             field: name,
             pattern,
         },
-        UserInputLeaf::Exists { .. } => UserInputLeaf::Exists {
-            field: name.unwrap_or_default(),
-        },
+        UserInputLeaf::Exists { .. } => UserInputLeaf::Exists { field },
         UserInputLeaf::All => UserInputLeaf::All,
     }
 }

@@ -199,12 +199,13 @@ fn words_standing_only_in_headings_are_found_and_shown() {
     // `show` lists every heading of the file, in order.
     for (domain, text) in files {
         let v: Value = env.json(&["show", domain, "--latest", "--format", "json"]);
-        let shown: Vec<String> = v["sections"]
-            .as_array()
-            .unwrap_or_else(|| panic!("{v}"))
-            .iter()
-            .map(|s| s["heading"].as_str().unwrap().to_string())
-            .collect();
+        let mut shown: Vec<String> = Vec::new();
+        for s in v["sections"].as_array().unwrap_or_else(|| panic!("{v}")) {
+            for lead in s["lead_headings"].as_array().unwrap() {
+                shown.push(lead.as_str().unwrap().to_string());
+            }
+            shown.push(s["heading"].as_str().unwrap().to_string());
+        }
         assert_eq!(shown, atx_headings(text), "{domain}");
     }
 }
@@ -506,6 +507,8 @@ fn readers_say_loudly_when_the_index_is_incomplete() {
         let r = env.run(args);
         assert!(r.stderr.contains("INCOMPLETE"), "{args:?}: {}", r.stderr);
     }
+    let trend: Value = env.json(&["trend", "cookies", "--format", "json"]);
+    assert_eq!(trend["index_complete"], false);
     let stats: Value = env.json(&["stats", "--format", "json"]);
     assert_eq!(stats["index_complete"], false);
     let done = stats["incomplete"]["items_done"].as_u64().unwrap();

@@ -50,8 +50,12 @@ pub struct Section {
     /// Which part of a split section this is, from 0.
     pub part: u32,
     pub body: String,
-    /// Processors named in this section's heading or body.
+    /// Processors named in this section's headings or body.
     pub processors: Vec<String>,
+    /// Headings with no text of their own that come right before this section's
+    /// heading, in order: searchable with it and shown before it, so that every heading
+    /// of the policy is in exactly one record (without a record each).
+    pub lead_headings: Vec<String>,
 }
 
 /// Parses one policy. `fallback_vendor` is used when the header does not name a domain
@@ -80,7 +84,16 @@ pub fn parse_policy(text: &str, fallback_vendor: &str, matcher: &ProcessorMatche
             }
         };
         for (part, body) in split_body(raw.body).into_iter().enumerate() {
-            let processors = matcher.find_all(&[&heading, &body]);
+            // The lead headings belong to the first part only.
+            let leads = if part == 0 {
+                raw.leads.clone()
+            } else {
+                Vec::new()
+            };
+            let mut texts: Vec<&str> = leads.iter().map(String::as_str).collect();
+            texts.push(&heading);
+            texts.push(&body);
+            let processors = matcher.find_all(&texts);
             sections.push(Section {
                 heading: heading.clone(),
                 heading_path: heading_path.clone(),
@@ -89,6 +102,7 @@ pub fn parse_policy(text: &str, fallback_vendor: &str, matcher: &ProcessorMatche
                 part: part as u32,
                 body,
                 processors,
+                lead_headings: leads,
             });
         }
     }
@@ -104,6 +118,7 @@ pub fn parse_policy(text: &str, fallback_vendor: &str, matcher: &ProcessorMatche
             part: 0,
             body: String::new(),
             processors: matcher.find(&heading),
+            lead_headings: Vec::new(),
         });
     }
 
@@ -162,6 +177,8 @@ struct RawSection {
     path: Vec<String>,
     level: u32,
     body: String,
+    /// Headings without text right before this one.
+    leads: Vec<String>,
 }
 
 struct Head {
@@ -190,6 +207,8 @@ struct SectionBuilder {
     strong_depth: u32,
     /// Per open list: the next item number of an ordered list, `None` for bullets.
     lists: Vec<Option<u64>>,
+    /// Headings met since the last record that had no text of their own.
+    leads: Vec<String>,
 }
 
 impl SectionBuilder {
@@ -383,13 +402,16 @@ impl SectionBuilder {
         self.level = level;
     }
 
-    /// Ends the current section. A heading with no text of its own still makes a record
-    /// (with an empty body): its words must be searchable and `show` must list it. Only
-    /// an empty stretch before the first heading makes none.
+    /// Ends the current section. A heading with no text of its own makes no record of
+    /// its own: it waits in `leads` and goes with the next record, searchable and shown
+    /// with it (so a policy of many bare headings does not become many records).
     fn flush(&mut self) {
         let body = normalize_body(&self.body);
         self.body.clear();
-        if body.is_empty() && self.heading.is_none() {
+        if body.is_empty() {
+            if let Some(h) = &self.heading {
+                self.leads.push(h.clone());
+            }
             return;
         }
         self.sections.push(RawSection {
@@ -397,6 +419,7 @@ impl SectionBuilder {
             path: self.stack.iter().map(|h| h.text.clone()).collect(),
             level: self.level,
             body,
+            leads: std::mem::take(&mut self.leads),
         });
     }
 
@@ -405,6 +428,16 @@ impl SectionBuilder {
             self.open_heading(level, clean_inline(&text), false);
         }
         self.flush();
+        // Bare headings at the end: one record, headed by the last of them.
+        if let Some(last) = self.leads.pop() {
+            self.sections.push(RawSection {
+                heading: Some(last),
+                path: self.stack.iter().map(|h| h.text.clone()).collect(),
+                level: self.level,
+                body: String::new(),
+                leads: std::mem::take(&mut self.leads),
+            });
+        }
         (self.title, self.sections)
     }
 }
@@ -683,14 +716,17 @@ mod tests {
     }
 
     #[test]
-    fn heading_without_text_makes_a_record_and_stays_in_path() {
-        let p = parse("# Top\n\n## Middle\n\n### Leaf\n\nbody\n\n## Third parties\n");
+    fn headings_without_text_go_with_the_next_record_and_stay_in_path() {
+        let p = parse("# Top\n\n## Middle\n\n### Leaf\n\nbody\n\n## Third parties\n\n## Contact\n");
         let heads: Vec<_> = p.sections.iter().map(|s| s.heading.as_str()).collect();
-        assert_eq!(heads, ["Top", "Middle", "Leaf", "Third parties"]);
-        assert_eq!(p.sections[2].heading_path, ["Top", "Middle", "Leaf"]);
-        assert_eq!(p.sections[2].body, "body");
-        assert_eq!(p.sections[3].body, "");
-        assert_eq!(p.sections[3].heading_path, ["Top", "Third parties"]);
+        assert_eq!(heads, ["Leaf", "Contact"]);
+        assert_eq!(p.sections[0].lead_headings, ["Top", "Middle"]);
+        assert_eq!(p.sections[0].heading_path, ["Top", "Middle", "Leaf"]);
+        assert_eq!(p.sections[0].body, "body");
+        // Bare headings at the end make one record of their own.
+        assert_eq!(p.sections[1].lead_headings, ["Third parties"]);
+        assert_eq!(p.sections[1].body, "");
+        assert_eq!(p.sections[1].heading_path, ["Top", "Contact"]);
     }
 
     #[test]

@@ -780,8 +780,11 @@ fn policy_docs(
             if let Some(t) = &policy.title {
                 d.add_text(f.title, t);
             }
-            d.add_text(f.heading, &s.heading);
-            d.add_text(f.heading_exact, &s.heading);
+            // The section's own heading first (what is shown as its heading), then the
+            // bare headings before it, searchable with it.
+            for h in std::iter::once(&s.heading).chain(&s.lead_headings) {
+                d.add_text(f.heading, h);
+            }
             for h in &s.heading_path {
                 d.add_text(f.heading_path, h);
             }
@@ -789,7 +792,6 @@ fn policy_docs(
             d.add_u64(f.ordinal, u64::from(s.ordinal));
             d.add_u64(f.part, u64::from(s.part));
             d.add_text(f.body, &s.body);
-            d.add_text(f.body_exact, &s.body);
             for p in &policy.processors {
                 d.add_text(f.processor, p);
             }

@@ -15,7 +15,9 @@ pub const SCHEMA_VERSION: u32 = 5;
 
 /// Tokenizer for full text: words, lower-cased, English stemming.
 pub const TEXT_TOKENIZER: &str = "en_stem";
-/// Tokenizer for exact wording: the same words, lower-cased, not stemmed.
+/// Tokenizer for exact wording (`exact:`, `--exact`): the words of the full-text
+/// tokenizer, cut at the same places, lower-cased, not stemmed. Nothing is indexed with
+/// it; exact queries check stored text with it (see `search::exact`).
 pub const EXACT_TOKENIZER: &str = "words_lower";
 /// Tokenizer for exact values matched without regard to case (vendor, processor).
 pub const KEYWORD_TOKENIZER: &str = "keyword_lower";
@@ -40,10 +42,6 @@ pub struct Fields {
     pub ordinal: Field,
     pub part: Field,
     pub body: Field,
-    /// The heading's words unstemmed (`exact:`, `--exact`); indexed, not stored.
-    pub heading_exact: Field,
-    /// The body's words unstemmed (`exact:`, `--exact`); indexed, not stored.
-    pub body_exact: Field,
     /// Processors named anywhere in the policy (canonical names).
     pub processor: Field,
     /// Processors named in this section.
@@ -70,11 +68,6 @@ pub fn build_schema() -> (Schema, Fields) {
                 .set_index_option(IndexRecordOption::WithFreqsAndPositions),
         )
         .set_stored();
-    let exact = TextOptions::default().set_indexing_options(
-        TextFieldIndexing::default()
-            .set_tokenizer(EXACT_TOKENIZER)
-            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-    );
     let keyword = TextOptions::default()
         .set_indexing_options(
             TextFieldIndexing::default()
@@ -98,8 +91,6 @@ pub fn build_schema() -> (Schema, Fields) {
         ordinal: b.add_u64_field("ordinal", STORED | FAST),
         part: b.add_u64_field("part", STORED),
         body: b.add_text_field("body", text),
-        heading_exact: b.add_text_field("heading_exact", exact.clone()),
-        body_exact: b.add_text_field("body_exact", exact),
         processor: b.add_text_field("processor", keyword.clone()),
         section_processor: b.add_text_field("section_processor", keyword),
         url: b.add_text_field("url", STORED),
@@ -147,8 +138,6 @@ pub fn fields_of(schema: &Schema) -> Result<Fields, String> {
         ordinal: f("ordinal")?,
         part: f("part")?,
         body: f("body")?,
-        heading_exact: f("heading_exact")?,
-        body_exact: f("body_exact")?,
         processor: f("processor")?,
         section_processor: f("section_processor")?,
         url: f("url")?,

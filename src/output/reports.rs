@@ -252,7 +252,10 @@ fn print_policy(out: &mut dyn Write, p: &PolicyView, color: bool) -> io::Result<
     }
     writeln!(out)?;
     if let Some(t) = &p.title
-        && !p.sections.iter().any(|s| s.level == 1 && &s.heading == t)
+        && !p
+            .sections
+            .iter()
+            .any(|s| (s.level == 1 && &s.heading == t) || s.lead_headings.contains(t))
     {
         writeln!(out, "# {t}")?;
         writeln!(out)?;
@@ -262,6 +265,10 @@ fn print_policy(out: &mut dyn Write, p: &PolicyView, color: bool) -> io::Result<
         let marked = p.marked.as_deref() == Some(s.id.as_str());
         if last_heading != Some(s.heading.as_str()) || s.part == 0 {
             let hashes = "#".repeat((s.level as usize).clamp(1, 6));
+            for lead in &s.lead_headings {
+                writeln!(out, "{hashes} {lead}")?;
+                writeln!(out)?;
+            }
             if s.level > 0 {
                 writeln!(out, "{hashes} {}", s.heading)?;
                 writeln!(out)?;

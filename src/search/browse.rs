@@ -115,6 +115,8 @@ pub struct SectionView {
     pub part: u64,
     pub level: u64,
     pub heading: String,
+    /// Headings with no text of their own right before this one, in order.
+    pub lead_headings: Vec<String>,
     pub heading_path: Vec<String>,
     pub body: String,
     pub section_processors: Vec<String>,
@@ -324,6 +326,7 @@ pub fn show(
                 part: first_u64(d, f.part).unwrap_or(0),
                 level: first_u64(d, f.level).unwrap_or(0),
                 heading: first_str(d, f.heading).unwrap_or_default(),
+                lead_headings: all_str(d, f.heading).into_iter().skip(1).collect(),
                 heading_path: all_str(d, f.heading_path),
                 body: first_str(d, f.body).unwrap_or_default(),
                 section_processors: all_str(d, f.section_processor),

@@ -3,6 +3,7 @@
 
 pub mod aggregate;
 pub mod browse;
+pub mod exact;
 pub mod query;
 pub mod snippet;
 pub mod trend;
@@ -327,7 +328,7 @@ impl<'a> HitBuilder<'a> {
         })?;
         Ok(HitBuilder {
             fields: &idx.fields,
-            patterns: Patterns::from_query(query, idx.fields.body, idx.fields.body_exact),
+            patterns: Patterns::from_query(query, idx.fields.body),
             analyzers: std::cell::RefCell::new(analyzers),
             snippet_chars,
         })

@@ -7,12 +7,15 @@
 use std::ops::Bound;
 
 use tantivy::query::{
-    AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, QueryParser, RangeQuery, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, Query, QueryParser,
+    RangeQuery, TermQuery,
 };
 use tantivy::query_grammar::{UserInputAst, UserInputBound, UserInputLeaf, UserInputLiteral};
 use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Index, Term};
 
+use super::exact::ExactQuery;
 use crate::corpus::ProcessorMatcher;
 use crate::error::SearchError;
 use crate::index::Fields;
@@ -127,14 +130,8 @@ fn parse_user_query(
     if trimmed == "*" {
         return Ok(Box::new(AllQuery));
     }
-    let (heading, body) = if exact {
-        (f.heading_exact, f.body_exact)
-    } else {
-        (f.heading, f.body)
-    };
-    let mut parser = QueryParser::for_index(index, vec![heading, body]);
+    let mut parser = QueryParser::for_index(index, vec![f.heading, f.body]);
     parser.set_field_boost(f.heading, 2.0);
-    parser.set_field_boost(f.heading_exact, 2.0);
     parser.set_conjunction_by_default();
     let ast = tantivy::query_grammar::parse_query(query).map_err(|_| {
         bad(
@@ -143,11 +140,120 @@ fn parse_user_query(
                 .to_string(),
         )
     })?;
-    let ast = rewrite(ast, &Rewriter::new(index.schema(), f)).map_err(bad)?;
-    let built = parser
-        .build_query_from_user_input_ast(ast)
-        .map_err(|e| bad(describe_parse_error(&e)))?;
+    let ast = rewrite(ast, &Rewriter::new()).map_err(bad)?;
+    let built = if exact || has_exact_leaf(&ast) {
+        let analyzer = index
+            .tokenizers()
+            .get(crate::index::schema::EXACT_TOKENIZER)
+            .ok_or_else(|| bad("the index has no exact-wording tokenizer".to_string()))?;
+        let schema = index.schema();
+        let builder = ExactBuilder {
+            parser: &parser,
+            exact_by_default: exact,
+            analyzer,
+            fields: [
+                (f.heading, schema.get_field_name(f.heading).to_string()),
+                (f.body, schema.get_field_name(f.body).to_string()),
+            ],
+        };
+        builder.convert(ast).map_err(bad)?
+    } else {
+        parser
+            .build_query_from_user_input_ast(ast)
+            .map_err(|e| bad(describe_parse_error(&e)))?
+    };
     Ok(simplify(built))
+}
+
+/// Whether the tree names the `exact:` field anywhere.
+fn has_exact_leaf(ast: &UserInputAst) -> bool {
+    match ast {
+        UserInputAst::Clause(clauses) => clauses.iter().any(|(_, sub)| has_exact_leaf(sub)),
+        UserInputAst::Boost(sub, _) => has_exact_leaf(sub),
+        UserInputAst::Leaf(leaf) => leaf_field(leaf) == Some("exact"),
+    }
+}
+
+/// Turns a query tree holding exact-wording leaves into a query: those leaves become
+/// [`ExactQuery`]s (stemmed matches checked against the stored words), every other leaf
+/// is built by tantivy's parser, and clauses are combined as the parser combines them
+/// (terms required by default; a clause of exclusions alone excludes from everything).
+struct ExactBuilder<'a> {
+    parser: &'a QueryParser,
+    /// `--exact`: unfielded leaves are exact too.
+    exact_by_default: bool,
+    analyzer: TextAnalyzer,
+    /// Heading and body: the fields an exact leaf searches, with their names.
+    fields: [(Field, String); 2],
+}
+
+impl ExactBuilder<'_> {
+    fn convert(&self, ast: UserInputAst) -> Result<Box<dyn Query>, String> {
+        Ok(match ast {
+            UserInputAst::Clause(clauses) => {
+                if clauses.is_empty() {
+                    return Ok(Box::new(EmptyQuery));
+                }
+                let mut subs: Vec<(Occur, Box<dyn Query>)> = clauses
+                    .into_iter()
+                    .map(|(occur, sub)| {
+                        self.convert(sub).map(|q| (occur.unwrap_or(Occur::Must), q))
+                    })
+                    .collect::<Result<_, _>>()?;
+                if subs.iter().all(|(o, _)| *o == Occur::MustNot) {
+                    subs.push((Occur::Must, Box::new(AllQuery)));
+                }
+                Box::new(BooleanQuery::new(subs))
+            }
+            UserInputAst::Boost(sub, boost) => Box::new(BoostQuery::new(
+                self.convert(*sub)?,
+                boost.into_inner() as f32,
+            )),
+            UserInputAst::Leaf(leaf) => {
+                let field = leaf_field(&leaf);
+                if field == Some("exact") || (field.is_none() && self.exact_by_default) {
+                    self.exact_leaf(*leaf)?
+                } else {
+                    self.parser
+                        .build_query_from_user_input_ast(UserInputAst::Leaf(leaf))
+                        .map_err(|e| describe_parse_error(&e))?
+                }
+            }
+        })
+    }
+
+    /// A word or phrase in heading or body, as written.
+    fn exact_leaf(&self, leaf: UserInputLeaf) -> Result<Box<dyn Query>, String> {
+        let UserInputLeaf::Literal(literal) = leaf else {
+            return Err("exact: takes a word or a \"phrase\" (exact:\"third party\")".to_string());
+        };
+        let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (field, name) in &self.fields {
+            let stemmed = self
+                .parser
+                .build_query_from_user_input_ast(
+                    UserInputLeaf::Literal(UserInputLiteral {
+                        field_name: Some(name.clone()),
+                        ..literal.clone()
+                    })
+                    .into(),
+                )
+                .map_err(|e| describe_parse_error(&e))?;
+            // A prefix (`priva*`) matches words as written already.
+            let q: Box<dyn Query> = if literal.prefix {
+                stemmed
+            } else {
+                Box::new(ExactQuery::new(
+                    stemmed,
+                    *field,
+                    &literal.phrase,
+                    self.analyzer.clone(),
+                ))
+            };
+            alternatives.push((Occur::Should, q));
+        }
+        Ok(Box::new(BooleanQuery::new(alternatives)))
+    }
 }
 
 /// A Boolean query of one required or optional clause is that clause (the parser keeps
@@ -163,18 +269,14 @@ fn simplify(query: Box<dyn Query>) -> Box<dyn Query> {
     query
 }
 
-/// What the rewrite needs to know of the index.
+/// What the rewrite needs: the processor names, to turn aliases into them.
 struct Rewriter {
-    heading_exact: String,
-    body_exact: String,
     processors: ProcessorMatcher,
 }
 
 impl Rewriter {
-    fn new(schema: tantivy::schema::Schema, f: &Fields) -> Rewriter {
+    fn new() -> Rewriter {
         Rewriter {
-            heading_exact: schema.get_field_name(f.heading_exact).to_string(),
-            body_exact: schema.get_field_name(f.body_exact).to_string(),
             processors: ProcessorMatcher::builtin(),
         }
     }
@@ -204,41 +306,10 @@ fn leaf_field(leaf: &UserInputLeaf) -> Option<&str> {
     }
 }
 
-/// The same leaf searching another field.
-fn with_field(leaf: &UserInputLeaf, name: &str) -> UserInputLeaf {
-    let field = name.to_string();
-    let name = Some(field.clone());
-    match leaf.clone() {
-        UserInputLeaf::Literal(l) => UserInputLeaf::Literal(UserInputLiteral {
-            field_name: name,
-            ..l
-        }),
-        UserInputLeaf::Range { lower, upper, .. } => UserInputLeaf::Range {
-            field: name,
-            lower,
-            upper,
-        },
-        UserInputLeaf::Set { elements, .. } => UserInputLeaf::Set {
-            field: name,
-            elements,
-        },
-        UserInputLeaf::Regex { pattern, .. } => UserInputLeaf::Regex {
-            field: name,
-            pattern,
-        },
-        UserInputLeaf::Exists { .. } => UserInputLeaf::Exists { field },
-        UserInputLeaf::All => UserInputLeaf::All,
-    }
-}
-
 fn rewrite_leaf(leaf: UserInputLeaf, rw: &Rewriter) -> Result<UserInputAst, String> {
     match leaf_field(&leaf) {
         Some("date") => date_leaf(leaf),
         Some("year") => year_leaf(leaf),
-        Some("exact") => Ok(UserInputAst::or(vec![
-            with_field(&leaf, &rw.heading_exact).into(),
-            with_field(&leaf, &rw.body_exact).into(),
-        ])),
         Some("processor") => Ok(match leaf {
             UserInputLeaf::Literal(mut l) => {
                 if let Some(name) = rw.processors.canonical_name(&l.phrase) {
@@ -248,9 +319,6 @@ fn rewrite_leaf(leaf: UserInputLeaf, rw: &Rewriter) -> Result<UserInputAst, Stri
             }
             other => other.into(),
         }),
-        Some(name @ ("heading_exact" | "body_exact")) => Err(format!(
-            "unknown field {name:?}; write exact:\"…\" to search the exact wording"
-        )),
         _ => Ok(leaf.into()),
     }
 }

@@ -17,8 +17,8 @@ pub struct Snippet {
 }
 
 /// What to look for in a body: each pattern is a sequence of analysed terms
-/// (one term, or the terms of a phrase), stemmed (searched in `body`) or exact
-/// (searched in `body_exact`).
+/// (one term, or the terms of a phrase), stemmed or, for exact-wording queries, as
+/// written (lower-cased).
 #[derive(Debug, Clone, Default)]
 pub struct Patterns {
     patterns: Vec<Vec<String>>,
@@ -26,23 +26,22 @@ pub struct Patterns {
 }
 
 impl Patterns {
-    /// Collects the positive terms and phrases of `query` that search `body` (stemmed)
-    /// or `body_exact` (exact wording).
-    pub fn from_query(query: &dyn Query, body: Field, body_exact: Field) -> Patterns {
+    /// Collects the positive terms and phrases of `query` that search `body`: stemmed,
+    /// or as written for exact-wording queries.
+    pub fn from_query(query: &dyn Query, body: Field) -> Patterns {
         let mut patterns = Vec::new();
-        collect(query, body, &mut patterns);
-        patterns.sort();
-        patterns.dedup();
         let mut exact = Vec::new();
-        collect(query, body_exact, &mut exact);
-        exact.sort();
-        exact.dedup();
+        collect(query, body, &mut patterns, &mut exact);
+        for list in [&mut patterns, &mut exact] {
+            list.sort();
+            list.dedup();
+        }
         Patterns { patterns, exact }
     }
 }
 
-/// The two ways a body is cut into terms: as `body` is indexed (stemmed) and as
-/// `body_exact` is.
+/// The two ways a body is cut into terms: as `body` is indexed (stemmed), and into the
+/// words as written (for exact-wording queries).
 pub struct Analyzers {
     pub stemmed: TextAnalyzer,
     pub exact: TextAnalyzer,
@@ -63,12 +62,22 @@ fn term_text(term: &tantivy::Term) -> Option<String> {
     term.value().as_str().map(str::to_string)
 }
 
-fn collect(query: &dyn Query, field: Field, out: &mut Vec<Vec<String>>) {
+fn collect(
+    query: &dyn Query,
+    field: Field,
+    out: &mut Vec<Vec<String>>,
+    exact: &mut Vec<Vec<String>>,
+) {
     if let Some(b) = query.downcast_ref::<BooleanQuery>() {
         for (occur, sub) in b.clauses() {
             if *occur != Occur::MustNot {
-                collect(sub.as_ref(), field, out);
+                collect(sub.as_ref(), field, out, exact);
             }
+        }
+    } else if let Some(e) = query.downcast_ref::<super::exact::ExactQuery>() {
+        let (f, words) = e.words();
+        if f == field && !words.is_empty() {
+            exact.push(words.to_vec());
         }
     } else if let Some(p) = query.downcast_ref::<PhraseQuery>() {
         if p.field() == field {

@@ -60,6 +60,8 @@ pub struct Trend {
     /// Snapshots without an archive date (in no period), under the same filters.
     pub undated_policies: u64,
     pub took_ms: u64,
+    /// False when the index is the partial result of an unfinished build.
+    pub index_complete: bool,
 }
 
 /// Computes a trend.
@@ -131,6 +133,7 @@ pub fn trend(
         rows,
         undated_policies: totals.get(UNKNOWN).map_or(0, |g| g.policies.len() as u64),
         took_ms: started.elapsed().as_millis() as u64,
+        index_complete: idx.info.incomplete.is_none(),
     })
 }
 

@@ -5,8 +5,44 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::output::OutputFormat;
-use crate::search::trend::Period;
+use policies::output::OutputFormat;
+use policies::search::trend::Period;
+
+/// Output formats of `query`, `trend` and `vendors`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FormatArg {
+    Human,
+    Json,
+    Jsonl,
+    Csv,
+}
+
+impl From<FormatArg> for OutputFormat {
+    fn from(f: FormatArg) -> OutputFormat {
+        match f {
+            FormatArg::Human => OutputFormat::Human,
+            FormatArg::Json => OutputFormat::Json,
+            FormatArg::Jsonl => OutputFormat::Jsonl,
+            FormatArg::Csv => OutputFormat::Csv,
+        }
+    }
+}
+
+/// Period lengths of `trend --by`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PeriodArg {
+    Year,
+    Month,
+}
+
+impl From<PeriodArg> for Period {
+    fn from(p: PeriodArg) -> Period {
+        match p {
+            PeriodArg::Year => Period::Year,
+            PeriodArg::Month => Period::Month,
+        }
+    }
+}
 
 /// Search archived website privacy policies, section by section.
 #[derive(Debug, Parser)]
@@ -30,6 +66,17 @@ pub enum Command {
     Show(ShowArgs),
     /// Vendors with their snapshots; with a query, those that match and since when.
     Vendors(VendorsArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), e.g. `policies man > policies.1`.
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// Filters shared by `query`, `trend` and `vendors`.
@@ -85,13 +132,13 @@ pub struct TrendArgs {
     #[arg(long)]
     pub index: Option<PathBuf>,
     /// Period length.
-    #[arg(long, value_enum, default_value_t = Period::Year)]
-    pub by: Period,
+    #[arg(long, value_enum, default_value_t = PeriodArg::Year)]
+    pub by: PeriodArg,
     #[command(flatten)]
     pub filters: FilterArgs,
     /// Output format (human, json, jsonl: one period a line, csv).
-    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
-    pub format: OutputFormat,
+    #[arg(long, value_enum, default_value_t = FormatArg::Human)]
+    pub format: FormatArg,
     /// Also draw the share per period to this file (.svg or .png).
     #[arg(long, value_name = "FILE")]
     pub plot: Option<PathBuf>,
@@ -133,8 +180,8 @@ pub struct VendorsArgs {
     #[arg(long)]
     pub index: Option<PathBuf>,
     /// Output format (human, json, jsonl: one vendor a line, csv).
-    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
-    pub format: OutputFormat,
+    #[arg(long, value_enum, default_value_t = FormatArg::Human)]
+    pub format: FormatArg,
 }
 
 #[derive(Debug, Args)]
@@ -213,8 +260,8 @@ pub struct QueryArgs {
     #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..))]
     pub per_vendor: Option<u32>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
-    pub format: OutputFormat,
+    #[arg(long, value_enum, default_value_t = FormatArg::Human)]
+    pub format: FormatArg,
     /// Snippet length in characters (20 to 100000).
     #[arg(long, default_value_t = 240, value_parser = clap::value_parser!(u32).range(20..=100_000))]
     pub snippet_chars: u32,

@@ -1,15 +1,12 @@
 //! `policies`: make archived website privacy policies searchable, section by section.
 //!
-//! The data goes corpus → index → search → output; each stage is a module. The command
-//! layer (`cmd`) resolves command-line arguments into config structs and glues the
-//! stages together.
+//! The data goes corpus → index → search → output; each stage is a module. The
+//! command line (`policies` binary: `src/cli.rs`, `src/cmd/`) is not part of the library:
+//! it resolves arguments into the config structs the stages take, so the library is
+//! usable without clap (by a server, a notebook binding, another tool).
 
-pub mod cli;
-pub mod cmd;
 pub mod corpus;
 pub mod error;
 pub mod index;
 pub mod output;
 pub mod search;
-
-pub use cmd::run;

@@ -1,9 +1,12 @@
 //! The `policies` binary: parse the command line, run, turn the outcome into an exit code.
 
+mod cli;
+mod cmd;
+
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = <policies::cli::Cli as clap::Parser>::parse();
+    let cli = <cli::Cli as clap::Parser>::parse();
     // A panic is a bug (or an index damaged in a way no check caught): report it as an
     // error with the way out, not as a crash.
     std::panic::set_hook(Box::new(|info| {
@@ -12,15 +15,15 @@ fn main() -> ExitCode {
              `policies index --rebuild` recreates it"
         );
     }));
-    match std::panic::catch_unwind(|| policies::run(cli)) {
-        Ok(Ok(code)) => ExitCode::from(code),
+    match std::panic::catch_unwind(|| cmd::run(cli)) {
+        Ok(Ok(exit)) => ExitCode::from(exit.code()),
         Ok(Err(err)) => {
-            if policies::cmd::is_broken_pipe(&err) {
+            if cmd::is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
             eprintln!("policies: error: {err:#}");
-            ExitCode::from(2)
+            ExitCode::from(cmd::Exit::Error.code())
         }
-        Err(_) => ExitCode::from(2),
+        Err(_) => ExitCode::from(cmd::Exit::Error.code()),
     }
 }

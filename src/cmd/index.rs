@@ -1,7 +1,8 @@
 //! `policies index`: build or update the index, with a progress bar and a summary.
 
+use super::Exit;
+
 use std::io::IsTerminal;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
@@ -11,8 +12,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use signal_hook::consts::{SIGINT, SIGTERM};
 
 use crate::cli::IndexArgs;
-use crate::index::build::GitSource;
-use crate::index::{BuildSummary, IndexConfig, Progress, build_index};
+use policies::index::{BuildSummary, IndexConfig, Progress, build_index};
 
 /// A progress bar on stderr (or nothing), and the signal that asks the build to stop.
 struct Bar {
@@ -62,40 +62,8 @@ fn progress_bar(quiet: bool, signal: Arc<AtomicUsize>) -> Bar {
     }
 }
 
-pub(super) fn config(args: &IndexArgs) -> IndexConfig {
-    let roots = if args.corpus.is_empty() {
-        vec![PathBuf::from(super::DEFAULT_CORPUS)]
-    } else {
-        args.corpus.clone()
-    };
-    IndexConfig {
-        roots,
-        index_dir: args.index.clone(),
-        // By default all cores, but no more than the memory budget feeds (16 MB each).
-        threads: args
-            .threads
-            .map(usize::from)
-            .unwrap_or_else(|| {
-                super::default_threads()
-                    .min(8)
-                    .min(args.memory_mb as usize / 16)
-            })
-            .max(1),
-        memory_mb: args.memory_mb as usize,
-        rebuild: args.rebuild,
-        max_file_bytes: args.max_file_mb.saturating_mul(1024 * 1024),
-        processors_file: args.processors.clone(),
-        checkpoint_bytes: args.checkpoint_mb.saturating_mul(1024 * 1024),
-        git: args.git.as_ref().map(|repo| GitSource {
-            repo: repo.clone(),
-            rev: args.rev.clone(),
-            paths: args.paths.clone(),
-        }),
-    }
-}
-
-pub(super) fn run(args: IndexArgs) -> anyhow::Result<u8> {
-    let cfg = config(&args);
+pub(super) fn run(args: IndexArgs) -> anyhow::Result<Exit> {
+    let cfg = super::args::index_config(&args)?;
     let (summary, signal) = build(&cfg, args.quiet)?;
     if !args.quiet || summary.interrupted {
         report(&summary, args.verbose);
@@ -106,13 +74,13 @@ pub(super) fn run(args: IndexArgs) -> anyhow::Result<u8> {
              run the same command again to resume",
             summary.checkpoints
         );
-        return Ok(128 + signal as u8);
+        return Ok(Exit::Interrupted(signal as i32));
     }
     let problems = summary.skipped.len() + summary.warnings.len();
     if args.strict && problems > 0 {
         anyhow::bail!("{problems} files skipped or warned about, and --strict is set");
     }
-    Ok(0)
+    Ok(Exit::Match)
 }
 
 /// Builds with a progress bar, stopping cleanly on SIGINT or SIGTERM (a second signal
@@ -148,17 +116,5 @@ pub(super) fn build(cfg: &IndexConfig, quiet: bool) -> anyhow::Result<(BuildSumm
 pub(super) fn report(s: &BuildSummary, verbose: bool) {
     let stderr = std::io::stderr();
     // A summary that cannot be written (stderr closed) is not worth failing the run.
-    let _ = crate::output::reports::print_build_summary(&mut stderr.lock(), s, verbose);
-}
-
-/// The arguments of a bare `policies index`: every default as clap defines it, so the
-/// index built on first use by `query` is the one `policies index` would build.
-pub(super) fn default_args() -> anyhow::Result<IndexArgs> {
-    use clap::Parser;
-    match crate::cli::Cli::try_parse_from(["policies", "index"]) {
-        Ok(crate::cli::Cli {
-            command: crate::cli::Command::Index(args),
-        }) => Ok(args),
-        _ => anyhow::bail!("internal error: the defaults of `policies index` do not parse"),
-    }
+    let _ = policies::output::reports::print_build_summary(&mut stderr.lock(), s, verbose);
 }

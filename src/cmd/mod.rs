@@ -1,6 +1,7 @@
 //! The command layer: resolve clap arguments into config structs, call the library, hand
 //! the results to the printers, and choose the exit code.
 
+mod args;
 mod browse;
 mod index;
 mod query;
@@ -8,12 +9,38 @@ mod trend;
 
 use crate::cli::{Cli, Command};
 
-/// Default corpus and index locations, relative to the working directory.
-pub const DEFAULT_CORPUS: &str = "corpus";
-pub const DEFAULT_INDEX: &str = "index";
+/// How a command ended, as the shell sees it (grep's convention, as ripgrep and fd).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Something matched (or the command did its work): 0.
+    Match,
+    /// Nothing matched: 1.
+    NoMatch,
+    /// An error (bad argument or query, missing or damaged index): 2.
+    Error,
+    /// Stopped by this signal: 128 + the signal's number.
+    Interrupted(i32),
+}
 
-/// Runs one command; returns the exit code (0 results, 1 none) or an error (exit 2).
-pub fn run(cli: Cli) -> anyhow::Result<u8> {
+impl Exit {
+    /// `Match` when `matched`, else `NoMatch`.
+    pub fn matched(matched: bool) -> Exit {
+        if matched { Exit::Match } else { Exit::NoMatch }
+    }
+
+    /// The process exit code.
+    pub fn code(self) -> u8 {
+        match self {
+            Exit::Match => 0,
+            Exit::NoMatch => 1,
+            Exit::Error => 2,
+            Exit::Interrupted(signal) => u8::try_from(128 + signal).unwrap_or(255),
+        }
+    }
+}
+
+/// Runs one command; an error is [`Exit::Error`] once `main` has printed it.
+pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Index(args) => index::run(args),
         Command::Query(args) => query::run(args),
@@ -21,6 +48,19 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Stats(args) => browse::stats(args),
         Command::Show(args) => browse::show(args),
         Command::Vendors(args) => browse::vendors(args),
+        Command::Completions(args) => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            with_stdout(|out| {
+                clap_complete::generate(args.shell, &mut command, "policies", out);
+                Ok(())
+            })?;
+            Ok(Exit::Match)
+        }
+        Command::Man => {
+            let command = <Cli as clap::CommandFactory>::command();
+            with_stdout(|out| clap_mangen::Man::new(command).render(out))?;
+            Ok(Exit::Match)
+        }
     }
 }
 
@@ -44,13 +84,9 @@ fn with_stdout(
     Ok(())
 }
 
-fn default_threads() -> usize {
-    std::thread::available_parallelism().map_or(2, |n| n.get())
-}
-
 /// Says on stderr, loudly, when the index is the partial result of an unfinished build:
 /// every count it gives may be too low.
-fn warn_if_incomplete(idx: &crate::index::PolicyIndex) {
+fn warn_if_incomplete(idx: &policies::index::PolicyIndex) {
     if let Some(incomplete) = &idx.info.incomplete {
         eprintln!(
             "policies: WARNING: the index at {} is INCOMPLETE: {incomplete}. Counts and hits \
@@ -65,9 +101,9 @@ fn warn_if_incomplete(idx: &crate::index::PolicyIndex) {
 /// not hold, with the values that look alike, on stderr.
 fn explain_unknown_filters(
     searcher: &tantivy::Searcher,
-    filters: &crate::search::Filters,
+    filters: &policies::search::Filters,
 ) -> anyhow::Result<()> {
-    for unknown in crate::search::browse::unknown_filter_values(searcher, filters)? {
+    for unknown in policies::search::browse::unknown_filter_values(searcher, filters)? {
         let listing = if unknown.kind == "vendor" {
             "`policies vendors` lists them"
         } else {

@@ -1,88 +1,34 @@
 //! `policies query`: search and print; builds the default index on first use.
 
+use super::Exit;
+
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use crate::cli::{FacetArg, FilterArgs, QueryArgs};
-use crate::error::{IndexError, SearchError};
-use crate::index::PolicyIndex;
-use crate::output::{HitPrinter, use_color};
-use crate::search::{DatePeriod, Filters, GroupBy, QueryConfig, search_each};
-
-/// Resolves the filter options (shared by query, trend and vendors) into plain filters.
-pub(super) fn filters(args: &FilterArgs) -> Result<Filters, SearchError> {
-    let bound = |value: &Option<String>, flag: &'static str, end: bool| {
-        value
-            .as_deref()
-            .map(|d| {
-                DatePeriod::parse(d)
-                    .map(|p| if end { p.last } else { p.first })
-                    .map_err(|message| SearchError::BadArgument {
-                        argument: flag,
-                        message,
-                    })
-            })
-            .transpose()
-    };
-    let since = bound(&args.since, "--since", false)?;
-    let until = bound(&args.until, "--until", true)?;
-    if let (Some(s), Some(u)) = (&since, &until)
-        && s > u
-    {
-        return Err(SearchError::BadArgument {
-            argument: "--since/--until",
-            message: format!("--since {s} is after --until {u}"),
-        });
-    }
-    Ok(Filters {
-        vendors: args.vendors.clone(),
-        year: args.year,
-        since,
-        until,
-        processors: args.processors.clone(),
-    })
-}
-
-fn config(args: &QueryArgs) -> Result<QueryConfig, SearchError> {
-    let mut facets: Vec<GroupBy> = args
-        .facet
-        .iter()
-        .map(|f| match f {
-            FacetArg::Year => GroupBy::Year,
-            FacetArg::Vendor => GroupBy::Vendor,
-            FacetArg::Processor => GroupBy::Processor,
-        })
-        .collect();
-    facets.dedup();
-    Ok(QueryConfig {
-        exact: args.exact,
-        limit: (!args.all).then_some(args.limit),
-        offset: args.offset,
-        per_vendor: args.per_vendor.map(|k| k as usize),
-        snippet_chars: args.snippet_chars as usize,
-        count_only: args.count,
-        facets,
-        facet_limit: args.facet_limit,
-        ..QueryConfig::new(&args.query, filters(&args.filters)?)
-    })
-}
+use crate::cli::QueryArgs;
+use policies::error::IndexError;
+use policies::index::PolicyIndex;
+use policies::output::{HitPrinter, use_color};
+use policies::search::search_each;
 
 /// Opens the index; with the default location and no index yet, builds it from the
 /// default corpus first, saying so.
 pub(super) fn open_or_build(index: Option<&Path>) -> anyhow::Result<PolicyIndex> {
-    let path = index.map_or_else(|| PathBuf::from(super::DEFAULT_INDEX), Path::to_path_buf);
+    let path = index.map_or_else(
+        || PathBuf::from(super::args::DEFAULT_INDEX),
+        Path::to_path_buf,
+    );
     match PolicyIndex::open(&path) {
         Err(IndexError::Missing { .. }) if index.is_none() => {
-            let corpus = PathBuf::from(super::DEFAULT_CORPUS);
+            let corpus = PathBuf::from(super::args::DEFAULT_CORPUS);
             eprintln!(
                 "policies: no index yet; building {} from {}/ first",
                 path.display(),
                 corpus.display()
             );
-            // The defaults of `policies index`, from the one place that defines them.
-            let args = super::index::default_args()?;
-            let (summary, signal) = super::index::build(&super::index::config(&args), false)?;
+            let cfg = super::args::default_index_config()?;
+            let (summary, signal) = super::index::build(&cfg, false)?;
             super::index::report(&summary, false);
             if summary.interrupted {
                 anyhow::bail!("interrupted by signal {signal} while building the index");
@@ -99,9 +45,9 @@ pub(super) fn open_or_build(index: Option<&Path>) -> anyhow::Result<PolicyIndex>
     }
 }
 
-pub(super) fn run(args: QueryArgs) -> anyhow::Result<u8> {
+pub(super) fn run(args: QueryArgs) -> anyhow::Result<Exit> {
     use std::io::Write;
-    let cfg = config(&args)?;
+    let cfg = super::args::query_config(&args)?;
     let idx = open_or_build(args.index.as_deref())?;
     let reader = idx.reader()?;
     let searcher = reader.searcher();
@@ -109,7 +55,7 @@ pub(super) fn run(args: QueryArgs) -> anyhow::Result<u8> {
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut printer = HitPrinter::new(
         &mut out,
-        args.format,
+        args.format.into(),
         args.count,
         use_color(),
         idx.info.incomplete.is_none(),
@@ -122,5 +68,5 @@ pub(super) fn run(args: QueryArgs) -> anyhow::Result<u8> {
     if matched == 0 {
         super::explain_unknown_filters(&searcher, &cfg.filters)?;
     }
-    Ok(if matched > 0 { 0 } else { 1 })
+    Ok(Exit::matched(matched > 0))
 }

@@ -1,20 +1,17 @@
 //! `policies trend`: share of snapshots matching each query per period, with a chart.
 
+use super::Exit;
+
 use anyhow::Context;
 
-use super::query::{filters, open_or_build};
+use super::query::open_or_build;
 use crate::cli::TrendArgs;
-use crate::output::plot::plot_trend;
-use crate::output::reports::print_trend;
-use crate::search::QueryConfig;
-use crate::search::trend::{TrendConfig, trend};
+use policies::output::plot::plot_trend;
+use policies::output::reports::print_trend;
+use policies::search::trend::trend;
 
-pub(super) fn run(args: TrendArgs) -> anyhow::Result<u8> {
-    let cfg = TrendConfig {
-        queries: args.queries.clone(),
-        by: args.by,
-        filters: QueryConfig::new("*", filters(&args.filters)?),
-    };
+pub(super) fn run(args: TrendArgs) -> anyhow::Result<Exit> {
+    let cfg = super::args::trend_config(&args)?;
     let idx = open_or_build(args.index.as_deref())?;
     let searcher = idx.reader()?.searcher();
     let t = trend(&idx, &searcher, &cfg).context("trend failed")?;
@@ -22,10 +19,10 @@ pub(super) fn run(args: TrendArgs) -> anyhow::Result<u8> {
         plot_trend(&t, path)?;
         eprintln!("policies: chart written to {}", path.display());
     }
-    super::with_stdout(|out| print_trend(out, &t, args.format))?;
+    super::with_stdout(|out| print_trend(out, &t, args.format.into()))?;
     let any = t
         .rows
         .iter()
         .any(|r| r.matches.iter().any(|c| c.policies_matching > 0));
-    Ok(if any { 0 } else { 1 })
+    Ok(Exit::matched(any))
 }

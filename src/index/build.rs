@@ -179,7 +179,7 @@ fn open_writer(
     if cfg.memory_mb < per_thread_floor * cfg.threads {
         return Err(IndexError::Io {
             context: format!(
-                "--memory-mb {} is too small for {} threads",
+                "a writer memory budget of {} MB is too small for {} threads",
                 cfg.memory_mb, cfg.threads
             ),
             source: std::io::Error::other(format!(
@@ -379,7 +379,7 @@ fn build_from_git(
         for p in &git.paths {
             b.add(globset::Glob::new(p).map_err(|e| IndexError::Git {
                 repo: git.repo.clone(),
-                message: format!("bad --paths glob {p:?}: {e}"),
+                message: format!("bad path glob {p:?}: {e}"),
             })?);
         }
         Some(b.build().map_err(|e| IndexError::Git {

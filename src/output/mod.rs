@@ -9,7 +9,7 @@ use std::io::{self, Write};
 use crate::search::{Hit, SearchResult};
 
 /// How records are printed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutputFormat {
     Human,
     Json,

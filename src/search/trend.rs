@@ -13,7 +13,7 @@ use crate::error::SearchError;
 use crate::index::PolicyIndex;
 
 /// Period length of a trend.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Period {
     Year,

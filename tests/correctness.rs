@@ -427,6 +427,8 @@ fn a_closed_pipe_ends_every_format_quietly() {
         &["trend", "cookies", "--format", "jsonl"],
         &["stats", "--format", "json"],
         &["show", "softperfect.com", "--latest", "--format", "json"],
+        &["completions", "bash"],
+        &["man"],
     ];
     for args in commands {
         let (code, stderr) = closed_pipe(&env, args);

@@ -50,10 +50,10 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Vendors(args) => browse::vendors(args),
         Command::Completions(args) => {
             let mut command = <Cli as clap::CommandFactory>::command();
-            with_stdout(|out| {
-                clap_complete::generate(args.shell, &mut command, "policies", out);
-                Ok(())
-            })?;
+            // Generated into memory: clap_complete panics when its writer fails.
+            let mut script = Vec::new();
+            clap_complete::generate(args.shell, &mut command, "policies", &mut script);
+            with_stdout(|out| out.write_all(&script))?;
             Ok(Exit::Match)
         }
         Command::Man => {

@@ -12,14 +12,14 @@ use rayon::prelude::*;
 use tantivy::schema::Term;
 use tantivy::{Index, IndexWriter, TantivyDocument};
 
+use super::record::{Origin, Totals, policy_docs, policy_id};
 use super::schema::{Fields, build_schema, register_tokenizers};
 use super::{
-    GitState, Incomplete, IndexInfo, PolicyIndex, SCHEMA_VERSION, count_str_values, file_state,
-    now_rfc3339,
+    GitState, Incomplete, IndexInfo, PolicyIndex, SCHEMA_VERSION, file_state, now_rfc3339,
 };
 use crate::corpus::{
-    FileEntry, Policy, ProcessorMatcher, SkipReason, TextEncoding, from_bytes, load_file,
-    parse_policy, walk_roots,
+    FileEntry, ProcessorMatcher, SkipReason, TextEncoding, from_bytes, load_file, parse_policy,
+    walk_roots,
 };
 use crate::error::IndexError;
 
@@ -685,14 +685,6 @@ fn index_one(
     )
 }
 
-/// Where a snapshot's text came from, as stored with its records.
-struct Origin<'a> {
-    path: &'a str,
-    hash: u64,
-    revision: Option<&'a str>,
-    blob: Option<&'a str>,
-}
-
 /// Parses a snapshot's text and adds its records.
 #[allow(clippy::too_many_arguments)]
 fn index_text(
@@ -751,72 +743,6 @@ fn fallback_vendor(path: &Path) -> String {
     name
 }
 
-/// A policy's stable id: 12 hex digits (48 bits) of the hash of its path below the
-/// corpus root, and the same as a number.
-pub fn policy_id(id_path: &str) -> (String, u64) {
-    let num = xxhash_rust::xxh3::xxh3_64(id_path.as_bytes()) >> 16;
-    (format!("{num:012x}"), num)
-}
-
-fn policy_docs(
-    f: &Fields,
-    origin: &Origin,
-    (policy_id, policy_num): &(String, u64),
-    policy: &Policy,
-) -> Vec<TantivyDocument> {
-    policy
-        .sections
-        .iter()
-        .map(|s| {
-            let mut d = TantivyDocument::new();
-            d.add_text(f.id, format!("{policy_id}-{}", s.ordinal));
-            d.add_text(f.policy_id, policy_id);
-            d.add_u64(f.policy_num, *policy_num);
-            d.add_text(f.vendor, &policy.vendor);
-            if let (Some(date), Some(year)) = (&policy.date, policy.year) {
-                d.add_text(f.date, date);
-                d.add_u64(f.year, u64::from(year));
-            }
-            if let Some(t) = &policy.title {
-                d.add_text(f.title, t);
-            }
-            // The section's own heading first (what is shown as its heading), then the
-            // bare headings before it, searchable with it.
-            for h in std::iter::once(&s.heading).chain(&s.lead_headings) {
-                d.add_text(f.heading, h);
-            }
-            for h in &s.heading_path {
-                d.add_text(f.heading_path, h);
-            }
-            d.add_u64(f.level, u64::from(s.level));
-            d.add_u64(f.ordinal, u64::from(s.ordinal));
-            d.add_u64(f.part, u64::from(s.part));
-            d.add_text(f.body, &s.body);
-            for p in &policy.processors {
-                d.add_text(f.processor, p);
-            }
-            for p in &s.processors {
-                d.add_text(f.section_processor, p);
-            }
-            if let Some(u) = &policy.url {
-                d.add_text(f.url, u);
-            }
-            if let Some(u) = &policy.source_url {
-                d.add_text(f.source_url, u);
-            }
-            d.add_text(f.path, origin.path);
-            d.add_u64(f.file_hash, origin.hash);
-            if let Some(r) = origin.revision {
-                d.add_text(f.revision, r);
-            }
-            if let Some(b) = origin.blob {
-                d.add_text(f.blob, b);
-            }
-            d
-        })
-        .collect()
-}
-
 /// Opens the index for writing, or creates it. `--rebuild` on an existing directory
 /// only proceeds when that directory is an index (or empty), never on other data.
 fn open_or_create(cfg: &IndexConfig) -> Result<(Index, Fields, Option<IndexInfo>), IndexError> {
@@ -863,36 +789,11 @@ fn open_or_create(cfg: &IndexConfig) -> Result<(Index, Fields, Option<IndexInfo>
 }
 
 fn fill_totals(summary: &mut BuildSummary, searcher: &tantivy::Searcher) -> Result<(), IndexError> {
-    summary.total_sections = searcher.num_docs();
-    summary.total_policies = count_str_values(searcher, "policy_id")?.len() as u64;
-    summary.total_vendors = count_str_values(searcher, "vendor")?.len() as u64;
-    let mut dated = BTreeSet::new();
-    let (mut lo, mut hi) = (u64::MAX, 0u64);
-    for segment in searcher.segment_readers() {
-        let years = segment.fast_fields().u64("year")?;
-        let Some(pids) = segment.fast_fields().str("policy_id")? else {
-            continue;
-        };
-        let mut dated_ord = vec![false; pids.num_terms()];
-        for doc in 0..segment.max_doc() {
-            if segment.alive_bitset().is_some_and(|a| !a.is_alive(doc)) {
-                continue;
-            }
-            if let Some(y) = years.first(doc) {
-                lo = lo.min(y);
-                hi = hi.max(y);
-                for ord in pids.term_ords(doc) {
-                    dated_ord[ord as usize] = true;
-                }
-            }
-        }
-        super::for_each_term(&pids, |ord, term| {
-            if dated_ord[ord] {
-                dated.insert(term.to_string());
-            }
-        })?;
-    }
-    summary.undated_policies = summary.total_policies - dated.len() as u64;
-    summary.year_span = (lo <= hi).then_some((lo, hi));
+    let t = Totals::count(searcher)?;
+    summary.total_sections = t.sections;
+    summary.total_policies = t.policies;
+    summary.total_vendors = t.vendors;
+    summary.undated_policies = t.undated_policies;
+    summary.year_span = t.year_span;
     Ok(())
 }

@@ -4,6 +4,7 @@
 pub mod build;
 pub mod git;
 pub mod merge;
+pub mod record;
 pub mod schema;
 pub mod stem;
 
@@ -15,7 +16,8 @@ use tantivy::{Index, IndexReader, ReloadPolicy, Searcher};
 
 use crate::error::IndexError;
 pub use build::{BuildSummary, IndexConfig, Progress, build_index};
-pub use schema::{Fields, SCHEMA_VERSION};
+pub use record::{Origin, StoredSection, Totals, policy_docs, policy_id};
+pub use schema::{Fields, SCHEMA_VERSION, name};
 
 /// What the index records about itself, committed atomically with the records (as the
 /// tantivy commit payload).
@@ -315,11 +317,11 @@ pub(crate) fn for_each_term(
 pub fn file_state(searcher: &Searcher) -> tantivy::Result<HashMap<String, u64>> {
     let mut out = HashMap::new();
     for segment in searcher.segment_readers() {
-        let Some(paths) = segment.fast_fields().str("path")? else {
+        let Some(paths) = segment.fast_fields().str(name::path)? else {
             continue;
         };
-        let hashes = segment.fast_fields().u64("file_hash")?;
-        let revisions = segment.fast_fields().str("revision")?;
+        let hashes = segment.fast_fields().u64(name::file_hash)?;
+        let revisions = segment.fast_fields().str(name::revision)?;
         let alive = segment.alive_bitset();
         let mut hash_of_ord: Vec<Option<u64>> = vec![None; paths.num_terms()];
         for doc in 0..segment.max_doc() {

@@ -22,85 +22,148 @@ pub const EXACT_TOKENIZER: &str = "words_lower";
 /// Tokenizer for exact values matched without regard to case (vendor, processor).
 pub const KEYWORD_TOKENIZER: &str = "keyword_lower";
 
-/// Handles to every field.
-#[derive(Clone, Debug)]
-pub struct Fields {
-    /// Stable section id: `<policy_id>-<ordinal>`.
-    pub id: Field,
-    /// Stable id of the policy snapshot (hash of its path below the corpus root).
-    pub policy_id: Field,
-    /// The policy id as a number, for counting distinct policies fast.
-    pub policy_num: Field,
-    pub vendor: Field,
-    /// `YYYY-MM-DD`, absent when the policy has no usable date.
-    pub date: Field,
-    pub year: Field,
-    pub title: Field,
-    pub heading: Field,
-    pub heading_path: Field,
-    pub level: Field,
-    pub ordinal: Field,
-    pub part: Field,
-    pub body: Field,
-    /// Processors named anywhere in the policy (canonical names).
-    pub processor: Field,
-    /// Processors named in this section.
-    pub section_processor: Field,
-    pub url: Field,
-    pub source_url: Field,
-    /// Absolute path of the file: the key of the incremental state.
-    pub path: Field,
-    /// xxh3 of the file's bytes: with `path`, the incremental state.
-    pub file_hash: Field,
-    /// For snapshots read from git: the commit that brought this version.
-    pub revision: Field,
-    /// For snapshots read from git: the blob id of this version.
-    pub blob: Field,
+/// How a field is indexed and stored.
+enum FieldKind {
+    Text(TextOptions),
+    U64(tantivy::schema::NumericOptions),
 }
 
-/// Builds the schema and its field handles.
-pub fn build_schema() -> (Schema, Fields) {
-    let mut b = SchemaBuilder::new();
-    let text = TextOptions::default()
-        .set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer(TEXT_TOKENIZER)
-                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-        )
-        .set_stored();
-    let keyword = TextOptions::default()
-        .set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer(KEYWORD_TOKENIZER)
-                .set_index_option(IndexRecordOption::Basic)
-                .set_fieldnorms(false),
-        )
-        .set_stored()
-        .set_fast("raw");
-    let fields = Fields {
-        id: b.add_text_field("id", STRING | STORED),
-        policy_id: b.add_text_field("policy_id", STRING | STORED | FAST),
-        policy_num: b.add_u64_field("policy_num", FAST),
-        vendor: b.add_text_field("vendor", keyword.clone()),
-        date: b.add_text_field("date", STRING | STORED | FAST),
-        year: b.add_u64_field("year", INDEXED | STORED | FAST),
-        title: b.add_text_field("title", text.clone()),
-        heading: b.add_text_field("heading", text.clone()),
-        heading_path: b.add_text_field("heading_path", STORED),
-        level: b.add_u64_field("level", STORED),
-        ordinal: b.add_u64_field("ordinal", STORED | FAST),
-        part: b.add_u64_field("part", STORED),
-        body: b.add_text_field("body", text),
-        processor: b.add_text_field("processor", keyword.clone()),
-        section_processor: b.add_text_field("section_processor", keyword),
-        url: b.add_text_field("url", STORED),
-        source_url: b.add_text_field("source_url", STORED),
-        path: b.add_text_field("path", STRING | STORED | FAST),
-        file_hash: b.add_u64_field("file_hash", STORED | FAST),
-        revision: b.add_text_field("revision", STRING | STORED | FAST),
-        blob: b.add_text_field("blob", STRING | STORED),
+/// Declares every field once: its name (the identifier), its documentation and its
+/// options. From the list come the [`Fields`] handles, the field names ([`name`]), the
+/// schema ([`build_schema`]) and the lookup in an opened index ([`fields_of`]).
+macro_rules! fields {
+    ($($(#[doc = $doc:literal])* $field:ident: $kind:expr,)*) => {
+        /// Handles to every field.
+        #[derive(Clone, Debug)]
+        pub struct Fields {
+            $($(#[doc = $doc])* pub $field: Field,)*
+        }
+
+        /// Every field's name, for code that reads fast fields by name.
+        #[allow(non_upper_case_globals)]
+        pub mod name {
+            $(pub const $field: &str = stringify!($field);)*
+        }
+
+        /// Builds the schema and its field handles.
+        pub fn build_schema() -> (Schema, Fields) {
+            let mut b = SchemaBuilder::new();
+            let kinds = Kinds::new();
+            let fields = Fields {
+                $($field: match $kind(&kinds) {
+                    FieldKind::Text(o) => b.add_text_field(stringify!($field), o),
+                    FieldKind::U64(o) => b.add_u64_field(stringify!($field), o),
+                },)*
+            };
+            (b.build(), fields)
+        }
+
+        /// Looks up the fields of an opened index's schema by name.
+        pub fn fields_of(schema: &Schema) -> Result<Fields, String> {
+            let f = |name: &str| {
+                schema
+                    .get_field(name)
+                    .map_err(|_| format!("field {name:?} missing"))
+            };
+            Ok(Fields {
+                $($field: f(stringify!($field))?,)*
+            })
+        }
     };
-    (b.build(), fields)
+}
+
+/// The option sets the fields share.
+struct Kinds {
+    /// Full text: stemmed words with positions, stored.
+    text: TextOptions,
+    /// Exact values matched without regard to case, stored, and a fast column.
+    keyword: TextOptions,
+}
+
+impl Kinds {
+    fn new() -> Kinds {
+        Kinds {
+            text: TextOptions::default()
+                .set_indexing_options(
+                    TextFieldIndexing::default()
+                        .set_tokenizer(TEXT_TOKENIZER)
+                        .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+                )
+                .set_stored(),
+            keyword: TextOptions::default()
+                .set_indexing_options(
+                    TextFieldIndexing::default()
+                        .set_tokenizer(KEYWORD_TOKENIZER)
+                        .set_index_option(IndexRecordOption::Basic)
+                        .set_fieldnorms(false),
+                )
+                .set_stored()
+                .set_fast("raw"),
+        }
+    }
+}
+
+fn text(k: &Kinds) -> FieldKind {
+    FieldKind::Text(k.text.clone())
+}
+fn keyword(k: &Kinds) -> FieldKind {
+    FieldKind::Text(k.keyword.clone())
+}
+fn string_stored(_: &Kinds) -> FieldKind {
+    FieldKind::Text(STRING | STORED)
+}
+fn string_stored_fast(_: &Kinds) -> FieldKind {
+    FieldKind::Text(STRING | STORED | FAST)
+}
+fn stored_text(_: &Kinds) -> FieldKind {
+    FieldKind::Text(TextOptions::from(STORED))
+}
+fn u64_fast(_: &Kinds) -> FieldKind {
+    FieldKind::U64(FAST.into())
+}
+fn u64_stored(_: &Kinds) -> FieldKind {
+    FieldKind::U64(STORED.into())
+}
+fn u64_stored_fast(_: &Kinds) -> FieldKind {
+    FieldKind::U64((STORED | FAST).into())
+}
+fn u64_indexed_stored_fast(_: &Kinds) -> FieldKind {
+    FieldKind::U64((INDEXED | STORED | FAST).into())
+}
+
+fields! {
+    /// Stable section id: `<policy_id>-<ordinal>`.
+    id: string_stored,
+    /// Stable id of the policy snapshot (hash of its path below the corpus root).
+    policy_id: string_stored_fast,
+    /// The policy id as a number, for counting distinct policies fast.
+    policy_num: u64_fast,
+    vendor: keyword,
+    /// `YYYY-MM-DD`, absent when the policy has no usable date.
+    date: string_stored_fast,
+    year: u64_indexed_stored_fast,
+    title: text,
+    /// The section's heading first, then the bare headings before it (lead headings).
+    heading: text,
+    heading_path: stored_text,
+    level: u64_stored,
+    ordinal: u64_stored_fast,
+    part: u64_stored,
+    body: text,
+    /// Processors named anywhere in the policy (canonical names).
+    processor: keyword,
+    /// Processors named in this section.
+    section_processor: keyword,
+    url: stored_text,
+    source_url: stored_text,
+    /// Absolute path of the file: the key of the incremental state.
+    path: string_stored_fast,
+    /// xxh3 of the file's bytes: with `path`, the incremental state.
+    file_hash: u64_stored_fast,
+    /// For snapshots read from git: the commit that brought this version.
+    revision: string_stored_fast,
+    /// For snapshots read from git: the blob id of this version.
+    blob: string_stored,
 }
 
 /// Settings of a new index. The document store (section text and metadata, read for
@@ -115,38 +178,6 @@ pub fn index_settings() -> IndexSettings {
         docstore_blocksize: 64 * 1024,
         ..IndexSettings::default()
     }
-}
-
-/// Looks up the fields of an opened index's schema by name.
-pub fn fields_of(schema: &Schema) -> Result<Fields, String> {
-    let f = |name: &str| {
-        schema
-            .get_field(name)
-            .map_err(|_| format!("field {name:?} missing"))
-    };
-    Ok(Fields {
-        id: f("id")?,
-        policy_id: f("policy_id")?,
-        policy_num: f("policy_num")?,
-        vendor: f("vendor")?,
-        date: f("date")?,
-        year: f("year")?,
-        title: f("title")?,
-        heading: f("heading")?,
-        heading_path: f("heading_path")?,
-        level: f("level")?,
-        ordinal: f("ordinal")?,
-        part: f("part")?,
-        body: f("body")?,
-        processor: f("processor")?,
-        section_processor: f("section_processor")?,
-        url: f("url")?,
-        source_url: f("source_url")?,
-        path: f("path")?,
-        file_hash: f("file_hash")?,
-        revision: f("revision")?,
-        blob: f("blob")?,
-    })
 }
 
 /// Registers the tokenizers the schema names. Must be called on every opened index.

@@ -11,6 +11,8 @@ use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
+use crate::index::name;
+
 /// The value a group is known by when the document has none (no archive date).
 pub const UNKNOWN: &str = "unknown";
 
@@ -120,11 +122,11 @@ impl Collector for GroupCollector {
         Ok(GroupSegmentCollector {
             by: self.by.clone(),
             with_processors: self.with_processors,
-            policy: ff.u64("policy_num")?,
-            year: ff.u64("year")?,
-            date: ff.str("date")?,
-            vendor: ff.str("vendor")?,
-            processor: ff.str("processor")?,
+            policy: ff.u64(name::policy_num)?,
+            year: ff.u64(name::year)?,
+            date: ff.str(name::date)?,
+            vendor: ff.str(name::vendor)?,
+            processor: ff.str(name::processor)?,
             local: self.by.iter().map(|_| FxHashMap::default()).collect(),
             current: None,
             current_keys: self.by.iter().map(|_| Vec::new()).collect(),

@@ -10,9 +10,9 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::{Searcher, TantivyDocument, Term};
 
 use super::aggregate::{GroupBy, GroupCollector};
-use super::{QueryConfig, all_str, build_query, first_str, first_u64};
+use super::{QueryConfig, build_query};
 use crate::error::SearchError;
-use crate::index::{PolicyIndex, count_str_values};
+use crate::index::{PolicyIndex, StoredSection, Totals, count_str_values};
 
 /// What the index holds.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -82,6 +82,7 @@ pub fn stats(idx: &PolicyIndex, searcher: &Searcher) -> Result<Stats, SearchErro
             .cmp(&a.policies)
             .then_with(|| a.processor.cmp(&b.processor))
     });
+    let totals = Totals::count(searcher)?;
     let index_bytes = walkdir::WalkDir::new(&idx.path)
         .into_iter()
         .filter_map(Result::ok)
@@ -90,10 +91,10 @@ pub fn stats(idx: &PolicyIndex, searcher: &Searcher) -> Result<Stats, SearchErro
         .map(|m| m.len())
         .sum();
     Ok(Stats {
-        policies: count_str_values(searcher, "policy_id")?.len() as u64,
-        sections: searcher.num_docs(),
-        vendors: count_str_values(searcher, "vendor")?.len() as u64,
-        files: count_str_values(searcher, "path")?.len() as u64,
+        policies: totals.policies,
+        sections: totals.sections,
+        vendors: totals.vendors,
+        files: totals.files,
         years,
         processors,
         index_bytes,
@@ -194,9 +195,10 @@ impl ShowTarget {
 }
 
 fn docs_matching(
+    idx: &PolicyIndex,
     searcher: &Searcher,
     query: &dyn Query,
-) -> Result<Vec<TantivyDocument>, SearchError> {
+) -> Result<Vec<StoredSection>, SearchError> {
     let mut addrs: Vec<_> = searcher
         .search(query, &DocSetCollector)?
         .into_iter()
@@ -204,7 +206,10 @@ fn docs_matching(
     addrs.sort();
     addrs
         .into_iter()
-        .map(|a| searcher.doc(a).map_err(SearchError::from))
+        .map(|a| {
+            let doc: TantivyDocument = searcher.doc(a)?;
+            Ok(StoredSection::from_doc(&idx.fields, &doc))
+        })
         .collect()
 }
 
@@ -225,14 +230,11 @@ pub fn show(
     };
     let (policy_id, marked) = match target {
         ShowTarget::Section(id) => {
-            let docs = docs_matching(searcher, &term_query(Term::from_field_text(f.id, id)))?;
+            let docs = docs_matching(idx, searcher, &term_query(Term::from_field_text(f.id, id)))?;
             let doc = docs
                 .first()
                 .ok_or_else(|| not_found(format!("no section with id {id}")))?;
-            (
-                first_str(doc, f.policy_id).unwrap_or_default(),
-                Some(id.clone()),
-            )
+            (doc.policy_id.clone(), Some(id.clone()))
         }
         ShowTarget::Policy(id) => (id.clone(), None),
         ShowTarget::Vendor {
@@ -241,6 +243,7 @@ pub fn show(
             latest,
         } => {
             let docs = docs_matching(
+                idx,
                 searcher,
                 &term_query(Term::from_field_text(f.vendor, vendor)),
             )?;
@@ -249,16 +252,14 @@ pub fn show(
             }
             let mut snapshots: BTreeMap<(Option<String>, String), SnapshotSummary> =
                 BTreeMap::new();
-            for doc in &docs {
-                let pid = first_str(doc, f.policy_id).unwrap_or_default();
-                let d = first_str(doc, f.date);
+            for doc in docs {
                 let entry = snapshots
-                    .entry((d.clone(), pid.clone()))
+                    .entry((doc.date.clone(), doc.policy_id.clone()))
                     .or_insert_with(|| SnapshotSummary {
-                        policy_id: pid,
-                        date: d,
+                        policy_id: doc.policy_id,
+                        date: doc.date,
                         sections: 0,
-                        processors: all_str(doc, f.processor),
+                        processors: doc.processors,
                     });
                 entry.sections += 1;
             }
@@ -298,38 +299,38 @@ pub fn show(
         }
     };
     let mut docs = docs_matching(
+        idx,
         searcher,
         &term_query(Term::from_field_text(f.policy_id, &policy_id)),
     )?;
-    if docs.is_empty() {
+    docs.sort_by_key(|d| d.ordinal);
+    let Some(first) = docs.first().cloned() else {
         return Err(not_found(format!("no policy with id {policy_id}")));
-    }
-    docs.sort_by_key(|d| first_u64(d, f.ordinal).unwrap_or(0));
-    let first = &docs[0];
+    };
     Ok(Shown::Policy(Box::new(PolicyView {
         policy_id: policy_id.clone(),
-        vendor: first_str(first, f.vendor).unwrap_or_default(),
-        date: first_str(first, f.date),
-        title: first_str(first, f.title),
-        processors: all_str(first, f.processor),
-        url: first_str(first, f.url),
-        source_url: first_str(first, f.source_url),
-        path: first_str(first, f.path).unwrap_or_default(),
-        revision: first_str(first, f.revision),
-        blob: first_str(first, f.blob),
+        vendor: first.vendor,
+        date: first.date,
+        title: first.title,
+        processors: first.processors,
+        url: first.url,
+        source_url: first.source_url,
+        path: first.path,
+        revision: first.revision,
+        blob: first.blob,
         marked,
         sections: docs
-            .iter()
+            .into_iter()
             .map(|d| SectionView {
-                id: first_str(d, f.id).unwrap_or_default(),
-                ordinal: first_u64(d, f.ordinal).unwrap_or(0),
-                part: first_u64(d, f.part).unwrap_or(0),
-                level: first_u64(d, f.level).unwrap_or(0),
-                heading: first_str(d, f.heading).unwrap_or_default(),
-                lead_headings: all_str(d, f.heading).into_iter().skip(1).collect(),
-                heading_path: all_str(d, f.heading_path),
-                body: first_str(d, f.body).unwrap_or_default(),
-                section_processors: all_str(d, f.section_processor),
+                id: d.id,
+                ordinal: d.ordinal,
+                part: d.part,
+                level: d.level,
+                heading: d.heading,
+                lead_headings: d.lead_headings,
+                heading_path: d.heading_path,
+                body: d.body,
+                section_processors: d.section_processors,
             })
             .collect(),
     })))
@@ -428,8 +429,12 @@ pub fn unknown_filter_values(
 ) -> Result<Vec<UnknownValue>, SearchError> {
     let mut out = Vec::new();
     for (kind, field, wanted) in [
-        ("vendor", "vendor", &filters.vendors),
-        ("processor", "processor", &filters.processors),
+        ("vendor", crate::index::name::vendor, &filters.vendors),
+        (
+            "processor",
+            crate::index::name::processor,
+            &filters.processors,
+        ),
     ] {
         if wanted.is_empty() {
             continue;

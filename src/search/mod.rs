@@ -14,11 +14,10 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::Query;
-use tantivy::schema::Value;
 use tantivy::{DocAddress, Searcher, TantivyDocument};
 
 use crate::error::SearchError;
-use crate::index::{Fields, PolicyIndex};
+use crate::index::{Fields, PolicyIndex, StoredSection};
 pub use aggregate::{Group, GroupBy, GroupCollector, Groups};
 pub use query::{DATE_FORMS, DatePeriod, Filters};
 pub use snippet::{Patterns, Snippet, make_snippet};
@@ -349,7 +348,11 @@ impl<'a> HitBuilder<'a> {
         for i in order {
             let (score, addr) = chunk[i];
             let doc: TantivyDocument = searcher.doc(addr)?;
-            let body = first_str(&doc, self.fields.body).unwrap_or_default();
+            let body = doc
+                .get_first(self.fields.body)
+                .and_then(|v| tantivy::schema::Value::as_str(&v))
+                .unwrap_or_default()
+                .to_string();
             let snippet = make_snippet(&body, &self.patterns, &mut analyzers, self.snippet_chars);
             built[i] = Some(hit_from_doc(
                 self.fields,
@@ -451,7 +454,7 @@ fn top_per_vendor(
                     searcher
                         .segment_reader(addr.segment_ord)
                         .fast_fields()
-                        .str("vendor")?,
+                        .str(crate::index::name::vendor)?,
                 ),
             };
             let ord = column
@@ -492,22 +495,6 @@ fn vendor_key(
     *names.entry(name).or_insert(next)
 }
 
-pub(crate) fn first_str(doc: &TantivyDocument, field: tantivy::schema::Field) -> Option<String> {
-    doc.get_first(field)
-        .and_then(|v| v.as_str())
-        .map(str::to_string)
-}
-
-pub(crate) fn all_str(doc: &TantivyDocument, field: tantivy::schema::Field) -> Vec<String> {
-    doc.get_all(field)
-        .filter_map(|v| v.as_str().map(str::to_string))
-        .collect()
-}
-
-pub(crate) fn first_u64(doc: &TantivyDocument, field: tantivy::schema::Field) -> Option<u64> {
-    doc.get_first(field).and_then(|v| v.as_u64())
-}
-
 fn hit_from_doc(
     f: &Fields,
     doc: &TantivyDocument,
@@ -515,24 +502,25 @@ fn hit_from_doc(
     score: f32,
     snippet: Snippet,
 ) -> Hit {
+    let s = StoredSection::from_doc(f, doc);
     Hit {
         rank,
         score,
-        id: first_str(doc, f.id).unwrap_or_default(),
-        policy_id: first_str(doc, f.policy_id).unwrap_or_default(),
-        vendor: first_str(doc, f.vendor).unwrap_or_default(),
-        date: first_str(doc, f.date),
-        year: first_u64(doc, f.year),
-        title: first_str(doc, f.title),
-        heading: first_str(doc, f.heading).unwrap_or_default(),
-        heading_path: all_str(doc, f.heading_path),
-        part: first_u64(doc, f.part).unwrap_or(0),
-        processors: all_str(doc, f.processor),
-        section_processors: all_str(doc, f.section_processor),
+        id: s.id,
+        policy_id: s.policy_id,
+        vendor: s.vendor,
+        date: s.date,
+        year: s.year,
+        title: s.title,
+        heading: s.heading,
+        heading_path: s.heading_path,
+        part: s.part,
+        processors: s.processors,
+        section_processors: s.section_processors,
         snippet,
-        url: first_str(doc, f.url),
-        source_url: first_str(doc, f.source_url),
-        path: first_str(doc, f.path).unwrap_or_default(),
-        revision: first_str(doc, f.revision),
+        url: s.url,
+        source_url: s.source_url,
+        path: s.path,
+        revision: s.revision,
     }
 }

@@ -1,0 +1,56 @@
+//! The index directory's lifecycle for a build: open an index for writing, or create
+//! one, and on `rebuild` start over without ever deleting what is not the index's own.
+
+use tantivy::Index;
+
+use super::IndexConfig;
+use crate::error::IndexError;
+use crate::index::schema::{Fields, build_schema, register_tokenizers};
+use crate::index::{IndexInfo, PolicyIndex};
+
+/// Opens the index for writing, or creates it. `--rebuild` on an existing directory
+/// only proceeds when that directory is an index (or empty), never on other data.
+pub(super) fn open_or_create(
+    cfg: &IndexConfig,
+) -> Result<(Index, Fields, Option<IndexInfo>), IndexError> {
+    let dir = &cfg.index_dir;
+    let io = |context: String| move |source: std::io::Error| IndexError::Io { context, source };
+    if dir.exists() && !dir.is_dir() {
+        return Err(IndexError::NotADirectory { path: dir.clone() });
+    }
+    let has_meta = dir.join("meta.json").is_file();
+    if has_meta && !cfg.rebuild {
+        let opened = PolicyIndex::open(dir)?;
+        return Ok((opened.index, opened.fields, Some(opened.info)));
+    }
+    if dir.exists() && !crate::index::is_empty_dir(dir) && !crate::index::looks_like_index(dir) {
+        return Err(IndexError::NotAnIndex { path: dir.clone() });
+    }
+    if !has_meta && crate::index::looks_like_index(dir) && !cfg.rebuild {
+        return Err(IndexError::Damaged {
+            path: dir.clone(),
+            reason: "meta.json is missing".to_string(),
+        });
+    }
+    if crate::index::looks_like_index(dir) {
+        // --rebuild on an index: reuse the directory if the schema matches, so the
+        // writer's lock protects a concurrent run; otherwise start from scratch.
+        if let Ok(opened) = PolicyIndex::open(dir) {
+            return Ok((opened.index, opened.fields, None));
+        }
+        // Delete only the index's own files, and only if nothing else is there.
+        let files = crate::index::index_files(dir)
+            .ok_or_else(|| IndexError::NotAnIndex { path: dir.clone() })?;
+        for p in files {
+            std::fs::remove_file(&p).map_err(io(format!("cannot remove {}", p.display())))?;
+        }
+    }
+    std::fs::create_dir_all(dir).map_err(io(format!("cannot create {}", dir.display())))?;
+    let (schema, fields) = build_schema();
+    let index = Index::builder()
+        .schema(schema)
+        .settings(crate::index::schema::index_settings())
+        .create_in_dir(dir)?;
+    register_tokenizers(&index);
+    Ok((index, fields, None))
+}

@@ -10,3 +10,8 @@ pub mod error;
 pub mod index;
 pub mod output;
 pub mod search;
+
+// The README's Rust examples run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

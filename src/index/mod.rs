@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use tantivy::{Index, IndexReader, ReloadPolicy, Searcher};
 
 use crate::error::IndexError;
-pub use build::{BuildSummary, IndexConfig, Progress, build_index};
+pub use build::{BuildSummary, IndexConfig, NoProgress, Progress, build_index};
 pub use record::{Origin, StoredSection, Totals, policy_docs, policy_id};
 pub use schema::{Fields, SCHEMA_VERSION, name};
 

@@ -1,4 +1,4 @@
-//! Building and updating the index: one runner over a small [`Source`] trait (policy
+//! Building and updating the index: one runner over a small `Source` trait (policy
 //! files on disk, a git history; adding a source is adding a file here). Items are read
 //! and parsed in parallel with rayon and fed to one tantivy `IndexWriter` (which runs its
 //! own indexing threads), in checkpoint batches. Incremental by default: the state is
@@ -49,6 +49,36 @@ pub struct GitSource {
     pub repo: PathBuf,
     pub rev: String,
     pub paths: Vec<String>,
+}
+
+impl IndexConfig {
+    /// A build of `roots` into `index_dir` with the command line's defaults: all cores
+    /// (at most 8), a 1 GB writer budget, 32 MiB files at most, checkpoints every 256 MB,
+    /// incremental.
+    pub fn new(roots: Vec<PathBuf>, index_dir: PathBuf) -> IndexConfig {
+        IndexConfig {
+            roots,
+            index_dir,
+            threads: std::thread::available_parallelism()
+                .map_or(2, |n| n.get())
+                .min(8),
+            memory_mb: 1024,
+            rebuild: false,
+            max_file_bytes: 32 * 1024 * 1024,
+            processors_file: None,
+            checkpoint_bytes: 256 * 1024 * 1024,
+            git: None,
+        }
+    }
+}
+
+/// Progress reports that go nowhere (for library users without a progress bar).
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn start(&self, _files: u64, _bytes: u64) {}
+    fn advance(&self, _bytes: u64) {}
+    fn finish(&self) {}
 }
 
 /// Reports progress; implemented by the command layer (a progress bar, or nothing).

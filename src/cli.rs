@@ -66,10 +66,28 @@ pub enum Command {
     Show(ShowArgs),
     /// Vendors with their snapshots; with a query, those that match and since when.
     Vendors(VendorsArgs),
+    /// A local search page and JSON API over the index (read-only).
+    Serve(ServeArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(CompletionsArgs),
     /// Print the manual page (roff), e.g. `policies man > policies.1`.
     Man,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Index directory [default: index; built from corpus/ on first use].
+    #[arg(long)]
+    pub index: Option<PathBuf>,
+    /// Address to listen on; 0.0.0.0:PORT makes it reachable from other machines.
+    #[arg(long, default_value = "127.0.0.1:7070")]
+    pub bind: std::net::SocketAddr,
+    /// Open the search page in a browser once listening.
+    #[arg(long)]
+    pub open: bool,
+    /// No access log on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]

@@ -48,6 +48,17 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Stats(args) => browse::stats(args),
         Command::Show(args) => browse::show(args),
         Command::Vendors(args) => browse::vendors(args),
+        Command::Serve(args) => {
+            // Builds the default index on first use, as `query` does.
+            let idx = query::open_or_build(args.index.as_deref())?;
+            crate::serve::serve(crate::serve::ServeConfig {
+                index: idx.path.clone(),
+                bind: args.bind,
+                open: args.open,
+                quiet: args.quiet,
+            })?;
+            Ok(Exit::Match)
+        }
         Command::Completions(args) => {
             let mut command = <Cli as clap::CommandFactory>::command();
             // Generated into memory: clap_complete panics when its writer fails.

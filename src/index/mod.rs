@@ -183,11 +183,38 @@ impl PolicyIndex {
         })
     }
 
+    /// The metadata of the last commit (a server's index moves on while it runs) and the
+    /// commit's opstamp.
+    pub fn current_info(&self) -> Result<(IndexInfo, u64), IndexError> {
+        let damaged = |reason: String| IndexError::Damaged {
+            path: self.path.clone(),
+            reason,
+        };
+        let metas = self
+            .index
+            .load_metas()
+            .map_err(|e| damaged(e.to_string()))?;
+        let info = match metas.payload.as_deref().map(serde_json::from_str) {
+            Some(Ok(info)) => info,
+            _ => self.info.clone(),
+        };
+        Ok((info, metas.opstamp))
+    }
+
     /// A reader on the last commit.
     pub fn reader(&self) -> Result<IndexReader, IndexError> {
+        self.reader_with(ReloadPolicy::Manual)
+    }
+
+    /// A reader that follows new commits by itself (for a long-running server).
+    pub fn reloading_reader(&self) -> Result<IndexReader, IndexError> {
+        self.reader_with(ReloadPolicy::OnCommitWithDelay)
+    }
+
+    fn reader_with(&self, policy: ReloadPolicy) -> Result<IndexReader, IndexError> {
         self.index
             .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
+            .reload_policy(policy)
             .try_into()
             .map_err(|e| IndexError::Damaged {
                 path: self.path.clone(),

@@ -104,13 +104,30 @@ fn collect(
 }
 
 /// Byte spans of pattern matches in `text`, sorted, not overlapping.
-fn find_matches(text: &str, patterns: &Patterns, analyzers: &mut Analyzers) -> Vec<(usize, usize)> {
+fn find_matches(
+    text: &str,
+    patterns: &Patterns,
+    analyzers: &mut Analyzers,
+    words_of_missing_phrases: bool,
+) -> Vec<(usize, usize)> {
     let mut spans = Vec::new();
     if !patterns.patterns.is_empty() {
-        find_spans(text, &patterns.patterns, &mut analyzers.stemmed, &mut spans);
+        find_spans(
+            text,
+            &patterns.patterns,
+            &mut analyzers.stemmed,
+            words_of_missing_phrases,
+            &mut spans,
+        );
     }
     if !patterns.exact.is_empty() {
-        find_spans(text, &patterns.exact, &mut analyzers.exact, &mut spans);
+        find_spans(
+            text,
+            &patterns.exact,
+            &mut analyzers.exact,
+            words_of_missing_phrases,
+            &mut spans,
+        );
     }
     merge_spans(spans)
 }
@@ -120,6 +137,7 @@ fn find_spans(
     text: &str,
     patterns: &[Vec<String>],
     analyzer: &mut TextAnalyzer,
+    words_of_missing_phrases: bool,
     spans: &mut Vec<(usize, usize)>,
 ) {
     let mut tokens: Vec<(String, usize, usize, usize)> = Vec::new();
@@ -150,8 +168,9 @@ fn find_spans(
                 spans.push(span);
             }
         }
-        // A phrase found only with slop, or only in the heading: show its words.
-        if spans.len() == before && pattern.len() > 1 {
+        // A phrase found only with slop, or only in the heading: show its words (in a
+        // snippet of a hit; not when marking a whole policy).
+        if words_of_missing_phrases && spans.len() == before && pattern.len() > 1 {
             for term in pattern {
                 for i in 0..tokens.len() {
                     if let Some(span) = match_at(std::slice::from_ref(term), i) {
@@ -176,6 +195,23 @@ fn merge_spans(mut spans: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
     merged
 }
 
+/// The `[start, end)` character ranges of the matches of `patterns` in `text`: whole
+/// phrases only (for marking a whole policy, where a section without the phrase must
+/// not have its words marked).
+pub fn match_ranges(text: &str, patterns: &Patterns, analyzers: &mut Analyzers) -> Vec<[usize; 2]> {
+    let mut out = Vec::new();
+    let mut chars = 0;
+    let mut at = 0;
+    for (s, e) in find_matches(text, patterns, analyzers, false) {
+        chars += text[at..s].chars().count();
+        let len = text[s..e].chars().count();
+        out.push([chars, chars + len]);
+        chars += len;
+        at = e;
+    }
+    out
+}
+
 /// Builds the snippet of about `max_chars` characters around the densest matches.
 pub fn make_snippet(
     body: &str,
@@ -183,7 +219,7 @@ pub fn make_snippet(
     analyzers: &mut Analyzers,
     max_chars: usize,
 ) -> Snippet {
-    let matches = find_matches(body, patterns, analyzers);
+    let matches = find_matches(body, patterns, analyzers, true);
     let total_chars = body.chars().count();
     let (start, end) = if total_chars <= max_chars {
         (0, body.len())
@@ -325,6 +361,20 @@ mod tests {
         assert!(s.text.chars().count() <= 122);
         assert!(s.text.starts_with('…') && s.text.ends_with('…'));
         assert_eq!(highlighted(&s), ["credit card"]);
+    }
+
+    #[test]
+    fn whole_policy_marks_only_whole_phrases() {
+        let p = pats(&[&["credit", "card"]]);
+        let text = "An identification card. Your Credit Card, é.";
+        let ranges = match_ranges(text, &p, &mut analyzer());
+        let chars: Vec<char> = text.chars().collect();
+        let marked: Vec<String> = ranges
+            .iter()
+            .map(|[a, b]| chars[*a..*b].iter().collect())
+            .collect();
+        assert_eq!(marked, ["Credit Card"]);
+        assert!(match_ranges("identification card", &p, &mut analyzer()).is_empty());
     }
 
     #[test]

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use policies::search::browse::{self, PolicyView, ShowTarget, Shown};
-use policies::search::snippet::{Analyzers, Patterns, Snippet, make_snippet};
+use policies::search::snippet::{Analyzers, Patterns, match_ranges};
 use policies::search::{self as core_search, FacetCount, Filters, Hit, QueryConfig};
 
 use super::params::{PAGE_SIZE, Params};
@@ -144,12 +144,13 @@ pub(crate) struct FacetValueView {
     label: String,
     link: String,
     policies: u64,
-    bar: u64,
 }
 
 pub(crate) struct FacetView {
     name: String,
     bars: bool,
+    /// The largest count (the bars' scale).
+    max: u64,
     values: Vec<FacetValueView>,
 }
 
@@ -212,6 +213,7 @@ fn facet_view(form: &Form, name: &str, counts: &[FacetCount]) -> FacetView {
     FacetView {
         name: name.to_string(),
         bars: name == "year",
+        max,
         values: counts
             .iter()
             .map(|c| {
@@ -219,7 +221,6 @@ fn facet_view(form: &Form, name: &str, counts: &[FacetCount]) -> FacetView {
                 FacetValueView {
                     link: form.narrowed(key, &label),
                     policies: c.policies,
-                    bar: c.policies * 120 / max,
                     label,
                 }
             })
@@ -343,20 +344,15 @@ struct PolicyTemplate {
     p: PolicyPage,
 }
 
-/// Marks the matches of `q` (if any) throughout a body.
-fn marked_body(app: &App, patterns: Option<&(Patterns, Analyzers)>, body: &str) -> Vec<Part> {
-    let _ = app;
+/// Marks the matches of `q` (if any) throughout a body: whole phrases only.
+fn marked_body(patterns: Option<&(Patterns, Analyzers)>, body: &str) -> Vec<Part> {
     match patterns {
         Some((patterns, analyzers)) => {
-            // Whole bodies: the snippet is the body with line ends as spaces, so its
-            // character offsets are the body's.
             let mut analyzers = Analyzers {
                 stemmed: analyzers.stemmed.clone(),
                 exact: analyzers.exact.clone(),
             };
-            let Snippet { highlights, .. } =
-                make_snippet(body, patterns, &mut analyzers, body.chars().count() + 1);
-            parts(body, &highlights)
+            parts(body, &match_ranges(body, patterns, &mut analyzers))
         }
         None => parts(body, &[]),
     }
@@ -407,7 +403,7 @@ fn policy_page_of(app: &App, view: PolicyView, params: &Params) -> Result<Policy
                 part: s.part,
                 heading: s.heading.clone(),
                 leads: s.lead_headings.clone(),
-                body: marked_body(app, patterns.as_ref(), &s.body),
+                body: marked_body(patterns.as_ref(), &s.body),
             })
             .collect(),
         vendor: view.vendor,

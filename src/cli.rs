@@ -66,12 +66,32 @@ pub enum Command {
     Show(ShowArgs),
     /// Vendors with their snapshots; with a query, those that match and since when.
     Vendors(VendorsArgs),
+    /// Sections added, removed and changed between two snapshots of a vendor.
+    Diff(DiffArgs),
     /// A local search page and JSON API over the index (read-only).
     Serve(ServeArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(CompletionsArgs),
     /// Print the manual page (roff), e.g. `policies man > policies.1`.
     Man,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The vendor (domain).
+    pub vendor: String,
+    /// The older snapshot's archive date (YYYY-MM-DD) [default: the one before --to].
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+    /// The newer snapshot's archive date (YYYY-MM-DD) [default: the latest].
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+    /// Index directory [default: index].
+    #[arg(long)]
+    pub index: Option<PathBuf>,
+    /// Output format (human or json).
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
 }
 
 #[derive(Debug, Args)]

@@ -313,3 +313,35 @@ fn sigterm_stops_the_server_cleanly() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+#[test]
+fn changes_page_and_api_agree_with_policies_diff() {
+    let env = TestEnv::new();
+    let header = |date: &str| {
+        format!(
+            "> *The following text is extracted and transformed from the acme.com privacy policy that was archived on {date}. Please check the [original snapshot on the Wayback Machine](https://web.archive.org/web/20150101000000id_/http%3A//acme.com/privacy) for the most accurate reproduction.*\n\n"
+        )
+    };
+    env.write(
+        "corpus/a.md",
+        header("2015-01-01") + "# P\n\n## Keep\n\nWe sell data.\n\n## Gone\n\nOld text.\n",
+    );
+    env.write(
+        "corpus/b.md",
+        header("2018-01-01") + "# P\n\n## Keep\n\nWe never sell data.\n\n## New\n\nNew text.\n",
+    );
+    env.ok(&["index", "--quiet"]);
+    let server = Server::start(&env);
+    let api = server.json("/api/diff?vendor=acme.com");
+    let cli: Value = env.json(&["diff", "acme.com", "--format", "json"]);
+    assert_eq!(api, cli);
+    let (status, _, page) = server.get("/changes/acme.com");
+    assert_eq!(status, 200);
+    assert!(page.contains("<ins>never </ins>"), "{page}");
+    assert!(page.contains("data-change=\"added\""), "{page}");
+    assert!(page.contains("data-change=\"removed\""), "{page}");
+    let (status, _, _) = server.get("/api/diff?vendor=acme.com&from=2015-13-01");
+    assert_eq!(status, 400);
+    let (status, _, _) = server.get("/api/diff?vendor=nobody.example");
+    assert_eq!(status, 404);
+}

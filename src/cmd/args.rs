@@ -159,3 +159,23 @@ pub fn vendors_query(args: &VendorsArgs) -> Option<QueryConfig> {
         .as_deref()
         .map(|q| QueryConfig::new(q, Filters::default()))
 }
+
+/// `policies diff …` as a diff request.
+pub fn diff_request(
+    args: &crate::cli::DiffArgs,
+) -> anyhow::Result<policies::search::diff::DiffRequest> {
+    let date = |d: &Option<String>, flag: &str| -> anyhow::Result<Option<String>> {
+        d.as_deref()
+            .map(|d| {
+                policies::corpus::header::parse_date(d)
+                    .map(|_| d.to_string())
+                    .with_context(|| format!("bad {flag} {d:?}: write YYYY-MM-DD"))
+            })
+            .transpose()
+    };
+    Ok(policies::search::diff::DiffRequest {
+        vendor: args.vendor.clone(),
+        from: date(&args.from, "--from")?,
+        to: date(&args.to, "--to")?,
+    })
+}

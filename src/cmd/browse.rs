@@ -33,3 +33,14 @@ pub(super) fn vendors(args: VendorsArgs) -> anyhow::Result<Exit> {
     super::with_stdout(|out| print_vendors(out, &rows, args.format.into()))?;
     Ok(Exit::matched(!rows.is_empty()))
 }
+
+pub(super) fn diff(args: crate::cli::DiffArgs) -> anyhow::Result<Exit> {
+    let req = super::args::diff_request(&args)?;
+    let idx = open_or_build(args.index.as_deref())?;
+    let searcher = idx.reader()?.searcher();
+    let d = policies::search::diff::diff(&idx, &searcher, &req)?;
+    super::with_stdout(|out| {
+        policies::output::reports::print_diff(out, &d, args.format.into(), use_color())
+    })?;
+    Ok(Exit::matched(d.added + d.removed + d.changed > 0))
+}

@@ -48,6 +48,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Stats(args) => browse::stats(args),
         Command::Show(args) => browse::show(args),
         Command::Vendors(args) => browse::vendors(args),
+        Command::Diff(args) => browse::diff(args),
         Command::Serve(args) => {
             // Builds the default index on first use, as `query` does.
             let idx = query::open_or_build(args.index.as_deref())?;

@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use super::OutputFormat;
 use crate::search::FacetCount;
 use crate::search::browse::{PolicyView, Shown, Stats, VendorRow};
+use crate::search::diff::{Change, PolicyDiff};
 use crate::search::trend::Trend;
 
 use super::{csv_error, write_json_line as json_line, write_json_pretty as json_pretty};
@@ -490,6 +491,66 @@ pub fn print_build_summary(
         writeln!(out, "skipped: {}", parts.join(", "))?;
         if by_reason.contains_key("too large") {
             writeln!(out, "(--max-file-mb raises the size limit)")?;
+        }
+    }
+    Ok(())
+}
+
+/// Prints the changes between two snapshots: a summary line, then each section that
+/// changed (`+` added, `-` removed, `~` changed with `[-deleted-]{+inserted+}` words).
+pub fn print_diff(
+    out: &mut dyn Write,
+    d: &PolicyDiff,
+    format: OutputFormat,
+    color: bool,
+) -> io::Result<()> {
+    if format != OutputFormat::Human {
+        return json_pretty(out, d);
+    }
+    let (red, green, bold, off) = if color {
+        ("\x1b[31m", "\x1b[32m", "\x1b[1m", "\x1b[0m")
+    } else {
+        ("", "", "", "")
+    };
+    let date = |s: &crate::search::diff::SnapshotRef| {
+        s.date.clone().unwrap_or_else(|| "undated".to_string())
+    };
+    writeln!(
+        out,
+        "{}: {} → {}: {} added, {} removed, {} changed, {} unchanged",
+        d.vendor,
+        date(&d.from),
+        date(&d.to),
+        d.added,
+        d.removed,
+        d.changed,
+        d.unchanged
+    )?;
+    for s in &d.sections {
+        let mark = match s.change {
+            Change::Added => "+",
+            Change::Removed => "-",
+            Change::Changed => "~",
+            Change::Unchanged => continue,
+        };
+        writeln!(out)?;
+        writeln!(out, "{bold}{mark} {}{off}", s.heading_path.join(" › "))?;
+        let mut line = String::new();
+        for run in &s.words {
+            match (s.change, run.op.as_str()) {
+                (Change::Changed, "insert") => {
+                    line.push_str(&format!("{green}{{+{}+}}{off}", run.text))
+                }
+                (Change::Changed, "delete") => {
+                    line.push_str(&format!("{red}[-{}-]{off}", run.text))
+                }
+                (Change::Added, _) => line.push_str(&format!("{green}{}{off}", run.text)),
+                (Change::Removed, _) => line.push_str(&format!("{red}{}{off}", run.text)),
+                _ => line.push_str(&run.text),
+            }
+        }
+        for l in line.lines() {
+            writeln!(out, "  {l}")?;
         }
     }
     Ok(())

@@ -3,6 +3,7 @@
 
 pub mod aggregate;
 pub mod browse;
+pub mod diff;
 pub mod exact;
 pub mod facets;
 mod hits;

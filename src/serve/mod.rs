@@ -206,12 +206,14 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .route("/", get(pages::search_page))
         .route("/policy/{id}", get(pages::policy_page))
         .route("/index", get(pages::index_page))
+        .route("/changes/{vendor}", get(pages::changes_page))
         .route("/static/style.css", get(stylesheet))
         .route("/api/search", get(api_search))
         .route("/api/stats", get(api_stats))
         .route("/api/vendors", get(api_vendors))
         .route("/api/trend", get(api_trend))
         .route("/api/policy/{id}", get(api_policy))
+        .route("/api/diff", get(api_diff))
         .fallback(|| async { WebError::NotFound("no such page".to_string()).html() })
         .layer(middleware::from_fn_with_state(
             Arc::clone(&app),
@@ -421,6 +423,31 @@ async fn api_trend(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Respon
         .await
     {
         Ok(t) => json(&t),
+        Err(e) => e.json(),
+    }
+}
+
+async fn api_diff(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Response {
+    let req = match Params::parse(q.as_deref()).and_then(|p| {
+        let vendor = p
+            .get("vendor")
+            .ok_or_else(|| WebError::BadRequest("vendor is missing".to_string()))?;
+        pages::diff_request(vendor, &p)
+    }) {
+        Ok(r) => r,
+        Err(e) => return e.json(),
+    };
+    match app
+        .run(move |app| {
+            Ok(policies::search::diff::diff(
+                &app.idx,
+                &app.reader.searcher(),
+                &req,
+            )?)
+        })
+        .await
+    {
+        Ok(d) => json(&d),
         Err(e) => e.json(),
     }
 }

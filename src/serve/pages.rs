@@ -550,6 +550,104 @@ pub(crate) async fn index_page(State(app): State<Arc<App>>, RawQuery(q): RawQuer
     )
 }
 
+pub(crate) struct ChangeView {
+    kind: &'static str,
+    sign: &'static str,
+    path: String,
+    words: Vec<policies::search::diff::WordRun>,
+}
+
+#[derive(Template)]
+#[template(path = "changes.html")]
+struct ChangesTemplate {
+    d: policies::search::diff::PolicyDiff,
+    from: String,
+    to: String,
+    snapshots: Vec<SnapshotLink>,
+    sections: Vec<ChangeView>,
+}
+
+/// The request of `/changes/VENDOR` and `/api/diff`.
+pub(crate) fn diff_request(
+    vendor: String,
+    params: &Params,
+) -> Result<policies::search::diff::DiffRequest, WebError> {
+    let date = |key: &str| -> Result<Option<String>, WebError> {
+        params
+            .get(key)
+            .map(|d| {
+                policies::corpus::header::parse_date(&d)
+                    .map(|_| d.clone())
+                    .ok_or_else(|| WebError::BadRequest(format!("{key}={d}: write YYYY-MM-DD")))
+            })
+            .transpose()
+    };
+    Ok(policies::search::diff::DiffRequest {
+        vendor,
+        from: date("from")?,
+        to: date("to")?,
+    })
+}
+
+pub(crate) async fn changes_page(
+    State(app): State<Arc<App>>,
+    Path(vendor): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    use policies::search::diff::{Change, diff};
+    let req = match Params::parse(q.as_deref()).and_then(|p| diff_request(vendor, &p)) {
+        Ok(r) => r,
+        Err(e) => return e.html(),
+    };
+    let outcome = app
+        .run(move |app| Ok(diff(&app.idx, &app.reader.searcher(), &req)?))
+        .await;
+    let d = match outcome {
+        Ok(d) => d,
+        Err(e) => return e.html(),
+    };
+    let date = |s: &policies::search::diff::SnapshotRef| {
+        s.date.clone().unwrap_or_else(|| "undated".to_string())
+    };
+    let sections = d
+        .sections
+        .iter()
+        .filter(|s| s.change != Change::Unchanged)
+        .map(|s| {
+            let (kind, sign) = match s.change {
+                Change::Added => ("added", "+"),
+                Change::Removed => ("removed", "−"),
+                _ => ("changed", "~"),
+            };
+            ChangeView {
+                kind,
+                sign,
+                path: s.heading_path.join(" › "),
+                words: s.words.clone(),
+            }
+        })
+        .collect();
+    let snapshots = d
+        .snapshots
+        .iter()
+        .map(|s| SnapshotLink {
+            date: date(s),
+            link: format!("/policy/{}", s.policy_id),
+            current: false,
+        })
+        .collect();
+    render(
+        StatusCode::OK,
+        &ChangesTemplate {
+            from: date(&d.from),
+            to: date(&d.to),
+            snapshots,
+            sections,
+            d,
+        },
+    )
+}
+
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorTemplate<'a> {

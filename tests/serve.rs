@@ -345,3 +345,24 @@ fn changes_page_and_api_agree_with_policies_diff() {
     let (status, _, _) = server.get("/api/diff?vendor=nobody.example");
     assert_eq!(status, 404);
 }
+
+#[test]
+fn trend_page_chart_and_csv() {
+    let env = indexed();
+    let server = Server::start(&env);
+    let (status, _, page) = server.get("/trend?q=cookies&q=%22credit+card%22");
+    assert_eq!(status, 200);
+    assert!(page.contains("id=\"chart\""), "{page}");
+    let (status, headers, svg) = server.get("/trend.svg?q=cookies&q=%22credit+card%22");
+    assert_eq!(status, 200);
+    assert_eq!(headers["content-type"], "image/svg+xml");
+    // One line per query: the legend names both.
+    assert!(
+        svg.contains("cookies") && svg.contains("credit card"),
+        "{svg}"
+    );
+    let (status, _, csv) = server.get("/api/trend.csv?q=cookies&q=%22credit+card%22");
+    assert_eq!(status, 200);
+    let cli = env.ok(&["trend", "cookies", "\"credit card\"", "--format", "csv"]);
+    assert_eq!(csv, cli.stdout);
+}

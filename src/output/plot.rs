@@ -68,6 +68,28 @@ pub fn plot_trend(trend: &Trend, path: &Path) -> Result<(), PlotError> {
     }
 }
 
+/// Draws `trend` as an SVG document (for a web page).
+pub fn trend_svg(trend: &Trend) -> Result<String, PlotError> {
+    let shown = "chart".to_string();
+    if trend.rows.is_empty() {
+        return Err(PlotError::Empty { path: shown });
+    }
+    REGISTER.call_once(|| {
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
+    });
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (1000, 560)).into_drawing_area();
+        let draw = |message: String| PlotError::Draw {
+            path: shown.clone(),
+            message,
+        };
+        draw_chart(&root, trend).map_err(|e| draw(e.to_string()))?;
+        root.present().map_err(|e| draw(e.to_string()))?;
+    }
+    Ok(svg)
+}
+
 fn draw_chart<DB: DrawingBackend>(
     root: &DrawingArea<DB, plotters::coord::Shift>,
     trend: &Trend,

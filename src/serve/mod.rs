@@ -61,6 +61,27 @@ pub(crate) struct App {
     pub(crate) reader: IndexReader,
     searches: Semaphore,
     quiet: bool,
+    /// `stats` of the last commit seen (counting every document costs about half a
+    /// second on the L benchmark corpus; it changes only with a commit).
+    stats: std::sync::Mutex<Option<(u64, browse::Stats)>>,
+}
+
+impl App {
+    /// The index's stats, computed once per commit.
+    pub(crate) fn stats(&self) -> Result<browse::Stats, WebError> {
+        let (info, opstamp) = self.idx.current_info()?;
+        let mut cached = self.stats.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((stamp, stats)) = cached.as_ref()
+            && *stamp == opstamp
+        {
+            return Ok(stats.clone());
+        }
+        let mut stats = browse::stats(&self.idx, &self.reader.searcher())?;
+        stats.index_complete = info.incomplete.is_none();
+        stats.incomplete = info.incomplete;
+        *cached = Some((opstamp, stats.clone()));
+        Ok(stats)
+    }
 }
 
 /// An error as the API and the pages show it.
@@ -168,6 +189,7 @@ pub fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
         reader,
         searches: Semaphore::new(MAX_SEARCHES),
         quiet: cfg.quiet,
+        stats: std::sync::Mutex::new(None),
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -207,6 +229,9 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .route("/policy/{id}", get(pages::policy_page))
         .route("/index", get(pages::index_page))
         .route("/changes/{vendor}", get(pages::changes_page))
+        .route("/trend", get(pages::trend_page))
+        .route("/trend.svg", get(trend_chart))
+        .route("/api/trend.csv", get(trend_csv))
         .route("/static/style.css", get(stylesheet))
         .route("/api/search", get(api_search))
         .route("/api/stats", get(api_stats))
@@ -366,16 +391,7 @@ async fn api_search(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Respo
 }
 
 async fn api_stats(State(app): State<Arc<App>>) -> Response {
-    match app
-        .run(|app| {
-            let mut stats = browse::stats(&app.idx, &app.reader.searcher())?;
-            let (info, _) = app.idx.current_info()?;
-            stats.index_complete = info.incomplete.is_none();
-            stats.incomplete = info.incomplete;
-            Ok(stats)
-        })
-        .await
-    {
+    match app.run(|app| app.stats()).await {
         Ok(s) => json(&s),
         Err(e) => e.json(),
     }
@@ -448,6 +464,52 @@ async fn api_diff(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Respons
         .await
     {
         Ok(d) => json(&d),
+        Err(e) => e.json(),
+    }
+}
+
+/// The trend of the request, computed on the blocking pool.
+async fn trend_of(app: &Arc<App>, raw: Option<String>) -> Result<trend::Trend, WebError> {
+    let cfg = Params::parse(raw.as_deref())?.trend_config()?;
+    app.run(move |app| Ok(trend::trend(&app.idx, &app.reader.searcher(), &cfg)?))
+        .await
+}
+
+/// The trend's chart: an SVG image (served as an image, so nothing in it can run).
+async fn trend_chart(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Response {
+    match trend_of(&app, q).await {
+        Ok(t) => match policies::output::plot::trend_svg(&t) {
+            Ok(svg) => ([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response(),
+            Err(e) => WebError::BadRequest(e.to_string()).json(),
+        },
+        Err(e) => e.json(),
+    }
+}
+
+/// The trend's table as CSV (the command's `--format csv`).
+async fn trend_csv(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Response {
+    match trend_of(&app, q).await {
+        Ok(t) => {
+            let mut out = Vec::new();
+            match policies::output::reports::print_trend(
+                &mut out,
+                &t,
+                policies::output::OutputFormat::Csv,
+            ) {
+                Ok(()) => (
+                    [
+                        (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                        (
+                            header::CONTENT_DISPOSITION,
+                            "attachment; filename=\"trend.csv\"",
+                        ),
+                    ],
+                    out,
+                )
+                    .into_response(),
+                Err(e) => WebError::Internal(e.to_string()).json(),
+            }
+        }
         Err(e) => e.json(),
     }
 }

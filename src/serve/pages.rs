@@ -490,7 +490,7 @@ pub(crate) async fn index_page(State(app): State<Arc<App>>, RawQuery(q): RawQuer
     let outcome = app
         .run(move |app| {
             let searcher = app.reader.searcher();
-            let stats = browse::stats(&app.idx, &searcher)?;
+            let stats = app.stats()?;
             let rows = browse::vendors(&app.idx, &searcher, None)?;
             let complete = app.idx.current_info()?.0.incomplete.is_none();
             Ok((stats, rows, complete))
@@ -646,6 +646,115 @@ pub(crate) async fn changes_page(
             d,
         },
     )
+}
+
+pub(crate) struct TrendCellView {
+    matching: u64,
+    share: String,
+}
+
+pub(crate) struct TrendRowView {
+    period: String,
+    total: u64,
+    cells: Vec<TrendCellView>,
+}
+
+pub(crate) struct TrendTable {
+    chart: String,
+    csv: String,
+    json: String,
+    queries: Vec<String>,
+    rows: Vec<TrendRowView>,
+}
+
+#[derive(Template)]
+#[template(path = "trend.html")]
+struct TrendTemplate {
+    by: String,
+    queries_form: Vec<String>,
+    since: String,
+    until: String,
+    vendor: String,
+    error: Option<String>,
+    table: Option<TrendTable>,
+}
+
+/// Query inputs on the trend page.
+const TREND_INPUTS: usize = 5;
+
+pub(crate) async fn trend_page(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Response {
+    let params = match Params::parse(q.as_deref()) {
+        Ok(p) => p,
+        Err(e) => return e.html(),
+    };
+    let mut queries_form = params.all("q");
+    let by = params.get("by").unwrap_or_else(|| "year".to_string());
+    let mut page = TrendTemplate {
+        by: by.clone(),
+        queries_form: Vec::new(),
+        since: params.get("since").unwrap_or_default(),
+        until: params.get("until").unwrap_or_default(),
+        vendor: params.get("vendor").unwrap_or_default(),
+        error: None,
+        table: None,
+    };
+    let asked = !queries_form.is_empty();
+    while queries_form.len() < TREND_INPUTS {
+        queries_form.push(String::new());
+    }
+    page.queries_form = queries_form;
+    if !asked {
+        return render(StatusCode::OK, &page);
+    }
+    let cfg = match params.trend_config() {
+        Ok(c) => c,
+        Err(WebError::BadRequest(m)) => {
+            page.error = Some(m);
+            return render(StatusCode::BAD_REQUEST, &page);
+        }
+        Err(e) => return e.html(),
+    };
+    let outcome = app
+        .run(move |app| {
+            Ok(policies::search::trend::trend(
+                &app.idx,
+                &app.reader.searcher(),
+                &cfg,
+            )?)
+        })
+        .await;
+    let t = match outcome {
+        Ok(t) => t,
+        Err(WebError::BadRequest(m)) => {
+            page.error = Some(m);
+            return render(StatusCode::BAD_REQUEST, &page);
+        }
+        Err(e) => return e.html(),
+    };
+    let same = q.unwrap_or_default();
+    page.table = Some(TrendTable {
+        chart: format!("/trend.svg?{same}"),
+        csv: format!("/api/trend.csv?{same}"),
+        json: format!("/api/trend?{same}"),
+        queries: t.queries.clone(),
+        rows: t
+            .rows
+            .iter()
+            .map(|r| TrendRowView {
+                period: r.period.clone(),
+                total: r.policies_total,
+                cells: r
+                    .matches
+                    .iter()
+                    .map(|c| TrendCellView {
+                        matching: c.policies_matching,
+                        share: format!("{:.1}%", c.share * 100.0),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    });
+    render(StatusCode::OK, &page)
 }
 
 #[derive(Template)]

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::{TestEnv, fixtures};
+use common::TestEnv;
 use regex::Regex;
 use serde_json::Value;
 
@@ -437,25 +437,6 @@ fn a_closed_pipe_ends_every_format_quietly() {
     }
 }
 
-/// A corpus of `n` policies of real text (the fixtures', cycled), about 4 KB each.
-fn big_corpus(env: &TestEnv, n: usize) {
-    let mut texts = Vec::new();
-    for entry in walkdir::WalkDir::new(fixtures().join("plp")).sort_by_file_name() {
-        let entry = entry.unwrap();
-        if entry.path().extension().is_some_and(|e| e == "md") {
-            let t = std::fs::read_to_string(entry.path()).unwrap();
-            texts.push(t.split_once('\n').unwrap().1.to_string());
-        }
-    }
-    for i in 0..n {
-        let date = format!("{}-{:02}-01", 2000 + i % 20, 1 + i % 12);
-        env.write(
-            &format!("corpus/{:02}/site{i}.md", i % 50),
-            header(&format!("site{i}.com"), &date) + &texts[i % texts.len()],
-        );
-    }
-}
-
 /// Waits until the index's committed metadata says a build is under way and has
 /// committed at least one checkpoint, then kills the build.
 fn kill_after_a_checkpoint(env: &TestEnv, args: &[&str]) {
@@ -490,7 +471,7 @@ fn kill_after_a_checkpoint(env: &TestEnv, args: &[&str]) {
 #[test]
 fn readers_say_loudly_when_the_index_is_incomplete() {
     let env = TestEnv::new();
-    big_corpus(&env, 3000);
+    common::make_corpus(&env, 3000);
     let build = [
         "index",
         "--checkpoint-mb",

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Run, TestEnv, fixtures, run_command};
+use common::{Run, TestEnv, make_corpus, run_command};
 use serde_json::Value;
 
 const HEADER: &str = "> *The following text is extracted and transformed from the DOMAIN privacy policy that was archived on DATE. Please check the [original snapshot on the Wayback Machine](https://web.archive.org/web/20150101000000id_/http%3A//DOMAIN/privacy) for the most accurate reproduction.*\n\n";
@@ -241,26 +241,6 @@ fn unreadable_files_are_skipped_and_the_run_goes_on() {
         "{}",
         r.stderr
     );
-}
-
-/// A corpus of `n` dated snapshots made from the real fixtures.
-fn make_corpus(env: &TestEnv, n: usize) {
-    let mut texts = Vec::new();
-    for entry in walkdir::WalkDir::new(fixtures().join("plp")).sort_by_file_name() {
-        let entry = entry.unwrap();
-        if entry.path().extension().is_some_and(|e| e == "md") {
-            let t = std::fs::read_to_string(entry.path()).unwrap();
-            texts.push(t.split_once('\n').unwrap().1.to_string());
-        }
-    }
-    for i in 0..n {
-        let date = format!("{}-{:02}-{:02}", 2000 + i % 20, 1 + i % 12, 1 + i % 28);
-        let body = &texts[i % texts.len()];
-        env.write(
-            &format!("corpus/{:03}/site{i}.md", i % 97),
-            header(&format!("site{i}.com"), &date) + body,
-        );
-    }
 }
 
 fn spawn_index(env: &TestEnv, index: &str) -> Child {

@@ -122,3 +122,31 @@ pub fn headers(dir: &Path) -> Vec<(PathBuf, String, String)> {
     }
     out
 }
+
+/// The Princeton-Leuven header line of a policy of `domain` archived on `date`.
+pub fn policy_header(domain: &str, date: &str) -> String {
+    format!(
+        "> *The following text is extracted and transformed from the {domain} privacy policy that was archived on {date}. Please check the [original snapshot on the Wayback Machine](https://web.archive.org/web/20150101000000id_/http%3A//{domain}/privacy) for the most accurate reproduction.*\n\n"
+    )
+}
+
+/// A corpus of `n` policies of real text (the Princeton-Leuven fixtures' bodies, cycled)
+/// with made-up domains and dates, in 97 directories.
+pub fn make_corpus(env: &TestEnv, n: usize) {
+    let mut texts = Vec::new();
+    for entry in walkdir::WalkDir::new(fixtures().join("plp")).sort_by_file_name() {
+        let entry = entry.unwrap();
+        if entry.path().extension().is_some_and(|e| e == "md") {
+            let t = std::fs::read_to_string(entry.path()).unwrap();
+            texts.push(t.split_once('\n').unwrap().1.to_string());
+        }
+    }
+    for i in 0..n {
+        let date = format!("{}-{:02}-{:02}", 2000 + i % 20, 1 + i % 12, 1 + i % 28);
+        let body = &texts[i % texts.len()];
+        env.write(
+            &format!("corpus/{:03}/site{i}.md", i % 97),
+            policy_header(&format!("site{i}.com"), &date) + body,
+        );
+    }
+}

@@ -53,6 +53,14 @@ pub struct ProcessorMatcher {
 }
 
 impl ProcessorMatcher {
+    /// The built-in table, built once per process (queries use it to read names and
+    /// aliases).
+    pub fn shared_builtin() -> &'static ProcessorMatcher {
+        static SHARED: std::sync::LazyLock<ProcessorMatcher> =
+            std::sync::LazyLock::new(ProcessorMatcher::builtin);
+        &SHARED
+    }
+
     /// The built-in table.
     pub fn builtin() -> ProcessorMatcher {
         Self::from_table(builtin_table()).expect("the built-in table is a few short literals")

@@ -440,7 +440,7 @@ pub fn unknown_filter_values(
             continue;
         }
         let known = count_str_values(searcher, field)?;
-        let matcher = crate::corpus::ProcessorMatcher::builtin();
+        let matcher = crate::corpus::ProcessorMatcher::shared_builtin();
         for value in wanted {
             let lower = value.to_lowercase();
             let canonical = if kind == "processor" {

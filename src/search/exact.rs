@@ -27,7 +27,6 @@ pub struct ExactQuery {
     inner: Box<dyn Query>,
     field: Field,
     words: Arc<Vec<String>>,
-    analyzer: TextAnalyzer,
 }
 
 impl Clone for ExactQuery {
@@ -36,7 +35,6 @@ impl Clone for ExactQuery {
             inner: self.inner.box_clone(),
             field: self.field,
             words: Arc::clone(&self.words),
-            analyzer: self.analyzer.clone(),
         }
     }
 }
@@ -65,7 +63,6 @@ impl ExactQuery {
             inner,
             field,
             words: Arc::new(words),
-            analyzer,
         }
     }
 

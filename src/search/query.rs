@@ -271,13 +271,13 @@ fn simplify(query: Box<dyn Query>) -> Box<dyn Query> {
 
 /// What the rewrite needs: the processor names, to turn aliases into them.
 struct Rewriter {
-    processors: ProcessorMatcher,
+    processors: &'static ProcessorMatcher,
 }
 
 impl Rewriter {
     fn new() -> Rewriter {
         Rewriter {
-            processors: ProcessorMatcher::builtin(),
+            processors: ProcessorMatcher::shared_builtin(),
         }
     }
 }
@@ -433,7 +433,7 @@ fn filter_queries(f: &Fields, filters: &Filters) -> Vec<Box<dyn Query>> {
         out.push(any_of(f.vendor, filters.vendors.clone()));
     }
     if !filters.processors.is_empty() {
-        let matcher = ProcessorMatcher::builtin();
+        let matcher = ProcessorMatcher::shared_builtin();
         let names = filters
             .processors
             .iter()

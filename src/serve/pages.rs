@@ -345,15 +345,9 @@ struct PolicyTemplate {
 }
 
 /// Marks the matches of `q` (if any) throughout a body: whole phrases only.
-fn marked_body(patterns: Option<&(Patterns, Analyzers)>, body: &str) -> Vec<Part> {
+fn marked_body(patterns: Option<&mut (Patterns, Analyzers)>, body: &str) -> Vec<Part> {
     match patterns {
-        Some((patterns, analyzers)) => {
-            let mut analyzers = Analyzers {
-                stemmed: analyzers.stemmed.clone(),
-                exact: analyzers.exact.clone(),
-            };
-            parts(body, &match_ranges(body, patterns, &mut analyzers))
-        }
+        Some((patterns, analyzers)) => parts(body, &match_ranges(body, patterns, analyzers)),
         None => parts(body, &[]),
     }
 }
@@ -361,7 +355,7 @@ fn marked_body(patterns: Option<&(Patterns, Analyzers)>, body: &str) -> Vec<Part
 fn policy_page_of(app: &App, view: PolicyView, params: &Params) -> Result<PolicyPage, WebError> {
     let searcher = app.reader.searcher();
     let marked = params.get("section").or(view.marked.clone());
-    let patterns = match params.get("q") {
+    let mut patterns = match params.get("q") {
         Some(q) => {
             let query =
                 core_search::build_query(&app.idx, &QueryConfig::new(&q, Filters::default()))?;
@@ -403,7 +397,7 @@ fn policy_page_of(app: &App, view: PolicyView, params: &Params) -> Result<Policy
                 part: s.part,
                 heading: s.heading.clone(),
                 leads: s.lead_headings.clone(),
-                body: marked_body(patterns.as_ref(), &s.body),
+                body: marked_body(patterns.as_mut(), &s.body),
             })
             .collect(),
         vendor: view.vendor,

@@ -32,6 +32,9 @@ impl From<FormatArg> for OutputFormat {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum PeriodArg {
     Year,
+    /// Half-years: 2018-H1 is January to June.
+    Half,
+    Quarter,
     Month,
 }
 
@@ -39,9 +42,42 @@ impl From<PeriodArg> for Period {
     fn from(p: PeriodArg) -> Period {
         match p {
             PeriodArg::Year => Period::Year,
+            PeriodArg::Half => Period::Half,
+            PeriodArg::Quarter => Period::Quarter,
             PeriodArg::Month => Period::Month,
         }
     }
+}
+
+/// `trend --unit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum UnitArg {
+    /// Every snapshot counts.
+    Snapshots,
+    /// A site counts once per period (matching if one of its snapshots matches).
+    Sites,
+}
+
+/// `trend --dedup`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DedupArg {
+    None,
+    /// Identical normalised texts count once per period.
+    Exact,
+    /// Texts whose simhashes differ in at most 3 of 64 bits count once per period.
+    Near,
+}
+
+/// `trend --metric`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MetricArg {
+    Words,
+    Sentences,
+    Sections,
+    Flesch,
+    #[value(name = "fk_grade")]
+    FkGrade,
+    Smog,
 }
 
 /// Search archived website privacy policies, section by section.
@@ -68,6 +104,13 @@ pub enum Command {
     Vendors(VendorsArgs),
     /// Sections added, removed and changed between two snapshots of a vendor.
     Diff(DiffArgs),
+    /// Every snapshot of a vendor with whether a query matches it: since when, and
+    /// until when.
+    History(HistoryArgs),
+    /// The biggest groups of sites sharing one policy text (templates, boilerplate).
+    Clusters(ClustersArgs),
+    /// Words whose share of policies rose or fell most between two periods.
+    Rising(RisingArgs),
     /// A local search page and JSON API over the index (read-only).
     Serve(ServeArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
@@ -92,6 +135,64 @@ pub struct DiffArgs {
     /// Output format (human or json).
     #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
     pub format: ReportFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// The vendor (domain).
+    pub vendor: String,
+    /// The query each snapshot is checked against.
+    pub query: String,
+    /// Match the exact wording (see `query --exact`).
+    #[arg(long)]
+    pub exact: bool,
+    /// Index directory [default: index].
+    #[arg(long)]
+    pub index: Option<PathBuf>,
+    /// Output format (human, json, jsonl: one snapshot a line, csv).
+    #[arg(long, value_enum, default_value_t = FormatArg::Human)]
+    pub format: FormatArg,
+}
+
+#[derive(Debug, Args)]
+pub struct ClustersArgs {
+    /// Group near-identical texts too (simhashes at most 3 of 64 bits apart), not only
+    /// identical ones.
+    #[arg(long)]
+    pub near: bool,
+    /// Most groups listed.
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    /// Index directory [default: index].
+    #[arg(long)]
+    pub index: Option<PathBuf>,
+    /// Output format (human, json, jsonl: one group a line, csv).
+    #[arg(long, value_enum, default_value_t = FormatArg::Human)]
+    pub format: FormatArg,
+}
+
+#[derive(Debug, Args)]
+pub struct RisingArgs {
+    /// The earlier period: 2016, 2016-H1, 2016-Q3 or 2016-05.
+    #[arg(long, value_name = "PERIOD")]
+    pub from: String,
+    /// The later period, written the same way.
+    #[arg(long, value_name = "PERIOD")]
+    pub to: String,
+    /// Only words held by at least this many policies in one of the periods.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub min_policies: u64,
+    /// Words listed each way (rising and falling).
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+    /// Index directory [default: index].
+    #[arg(long)]
+    pub index: Option<PathBuf>,
+    /// Output format (human, json, jsonl: one word a line, csv).
+    #[arg(long, value_enum, default_value_t = FormatArg::Human)]
+    pub format: FormatArg,
 }
 
 #[derive(Debug, Args)]
@@ -135,6 +236,31 @@ pub struct FilterArgs {
     /// Only policies naming this payment processor; repeat for several.
     #[arg(long = "processor", value_name = "NAME")]
     pub processors: Vec<String>,
+    /// Only policies of at least this many words.
+    #[arg(long, value_name = "N")]
+    pub min_words: Option<u64>,
+    /// Only policies of at most this many words.
+    #[arg(long, value_name = "N")]
+    pub max_words: Option<u64>,
+    /// Only policies of at least this Flesch-Kincaid grade.
+    #[arg(long, value_name = "GRADE")]
+    pub min_fk: Option<f64>,
+    /// Only policies of at most this Flesch-Kincaid grade.
+    #[arg(long, value_name = "GRADE")]
+    pub max_fk: Option<f64>,
+}
+
+/// Filters of `query` and `vendors` that `trend` does not take.
+#[derive(Debug, Args, Clone, Default)]
+pub struct SelectArgs {
+    /// Only policies naming this entity, as CATEGORY:NAME (processor, tracker, program,
+    /// law; e.g. tracker:Google, law:GDPR); repeat: one of the names of each category.
+    #[arg(long = "entity", value_name = "CATEGORY:NAME")]
+    pub entities: Vec<String>,
+    /// Only the latest snapshot of each vendor archived on or before this date
+    /// (YYYY, YYYY-MM or YYYY-MM-DD: the period's last day).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
 }
 
 /// The formats of `stats` and `show`: one object, for people or for programs.
@@ -159,13 +285,29 @@ pub enum FacetArg {
     Year,
     Vendor,
     Processor,
+    Tracker,
+    Program,
+    Law,
 }
 
 #[derive(Debug, Args)]
 pub struct TrendArgs {
     /// One or more queries, compared side by side.
-    #[arg(required = true)]
+    #[arg(required_unless_present_any = ["entities", "metric"])]
     pub queries: Vec<String>,
+    /// A series of the policies naming an entity, as CATEGORY:NAME (law:GDPR,
+    /// tracker:Google); repeat for several.
+    #[arg(long = "entity", value_name = "CATEGORY:NAME")]
+    pub entities: Vec<String>,
+    /// What counts once: every snapshot, or each site once per period.
+    #[arg(long, value_enum, default_value_t = UnitArg::Snapshots)]
+    pub unit: UnitArg,
+    /// Count identical (exact) or near-identical (near) texts once per period.
+    #[arg(long, value_enum, default_value_t = DedupArg::None)]
+    pub dedup: DedupArg,
+    /// Also give this measure's median, quartiles and mean per period.
+    #[arg(long, value_enum)]
+    pub metric: Option<MetricArg>,
     /// Index directory [default: index].
     #[arg(long)]
     pub index: Option<PathBuf>,
@@ -214,6 +356,10 @@ pub struct ShowArgs {
 pub struct VendorsArgs {
     /// Only vendors with a section matching this query.
     pub query: Option<String>,
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    #[command(flatten)]
+    pub select: SelectArgs,
     /// Index directory [default: index].
     #[arg(long)]
     pub index: Option<PathBuf>,
@@ -256,6 +402,11 @@ pub struct IndexArgs {
     /// Extra payment processors: one a line, `Name` or `Name: alias, alias`.
     #[arg(long, value_name = "FILE")]
     pub processors: Option<PathBuf>,
+    /// Entity dictionaries (TOML) adding to or replacing the built-in processors,
+    /// trackers, programs and laws; see the README. Files already indexed keep their
+    /// entities until they change or --rebuild.
+    #[arg(long, value_name = "FILE")]
+    pub entities: Option<PathBuf>,
     /// Commit a checkpoint after about this many MB of input, so an interrupted run
     /// resumes from there.
     #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
@@ -294,6 +445,8 @@ pub struct QueryArgs {
     pub offset: usize,
     #[command(flatten)]
     pub filters: FilterArgs,
+    #[command(flatten)]
+    pub select: SelectArgs,
     /// At most K hits per vendor (the best ones); --count then counts those.
     #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..))]
     pub per_vendor: Option<u32>,
@@ -306,7 +459,8 @@ pub struct QueryArgs {
     /// Print only the number of matching sections.
     #[arg(long)]
     pub count: bool,
-    /// Count all matching sections and policies by these (comma-separated): year, vendor, processor.
+    /// Count all matching sections and policies by these (comma-separated): year, vendor,
+    /// processor, tracker, program, law.
     #[arg(long, value_enum, value_delimiter = ',')]
     pub facet: Vec<FacetArg>,
     /// Most values shown for the vendor and processor facets.

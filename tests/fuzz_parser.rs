@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use policies::corpus::parse::MAX_BODY_BYTES;
-use policies::corpus::{ProcessorMatcher, parse_policy};
+use policies::corpus::{EntityMatcher, parse_policy};
 use proptest::prelude::*;
 
 fn words(text: &str) -> BTreeMap<String, usize> {
@@ -22,7 +22,7 @@ fn words(text: &str) -> BTreeMap<String, usize> {
 }
 
 fn check_invariants(text: &str) {
-    let p = parse_policy(text, "fuzz", &ProcessorMatcher::builtin());
+    let p = parse_policy(text, "fuzz", &EntityMatcher::builtin());
     assert!(!p.sections.is_empty());
     for (i, s) in p.sections.iter().enumerate() {
         assert_eq!(s.ordinal as usize, i);
@@ -154,7 +154,7 @@ proptest! {
         } else {
             md
         };
-        let p = parse_policy(&text, "fuzz", &ProcessorMatcher::builtin());
+        let p = parse_policy(&text, "fuzz", &EntityMatcher::builtin());
         let bodies: String = p.sections.iter().map(|s| format!("{}\n", s.body)).collect();
         prop_assert_eq!(words(&bodies), words(&expected), "markdown:\n{}", text);
         // No heading is invented: each is a generated heading, or "Preamble".

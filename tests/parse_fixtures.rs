@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use policies::corpus::{ProcessorMatcher, parse_policy};
+use policies::corpus::{EntityMatcher, parse_policy};
 use regex::Regex;
 
 fn fixture_dir() -> PathBuf {
@@ -97,7 +97,7 @@ fn diff(a: &BTreeMap<String, usize>, b: &BTreeMap<String, usize>) -> Vec<String>
 
 #[test]
 fn no_text_is_lost_in_any_fixture() {
-    let matcher = ProcessorMatcher::builtin();
+    let matcher = EntityMatcher::builtin();
     let mut failures = Vec::new();
     for path in fixture_files() {
         let text = std::fs::read_to_string(&path).unwrap();
@@ -122,7 +122,7 @@ fn no_text_is_lost_in_any_fixture() {
 #[test]
 fn headers_match_the_manifest() {
     let manifest = std::fs::read_to_string(fixture_dir().join("plp/MANIFEST.tsv")).unwrap();
-    let matcher = ProcessorMatcher::builtin();
+    let matcher = EntityMatcher::builtin();
     let mut n = 0;
     for line in manifest.lines() {
         let cols: Vec<&str> = line.split('\t').collect();
@@ -184,7 +184,7 @@ fn manifest_processors(field: &str) -> BTreeSet<String> {
 #[test]
 fn processors_match_the_manifest() {
     let manifest = std::fs::read_to_string(fixture_dir().join("plp/MANIFEST.tsv")).unwrap();
-    let matcher = ProcessorMatcher::builtin();
+    let matcher = EntityMatcher::builtin();
     let mut failures = Vec::new();
     for line in manifest.lines() {
         let cols: Vec<&str> = line.split('\t').collect();
@@ -211,7 +211,7 @@ fn processors_match_the_manifest() {
 
 #[test]
 fn seed_processors() {
-    let matcher = ProcessorMatcher::builtin();
+    let matcher = EntityMatcher::builtin();
     let mut by_vendor = BTreeMap::new();
     for path in fixture_files()
         .into_iter()
@@ -235,7 +235,7 @@ fn seed_processors() {
 
 #[test]
 fn structures_of_real_files() {
-    let matcher = ProcessorMatcher::builtin();
+    let matcher = EntityMatcher::builtin();
     let parse = |rel: &str| {
         let text = std::fs::read_to_string(fixture_dir().join("plp").join(rel)).unwrap();
         parse_policy(&text, "x", &matcher)

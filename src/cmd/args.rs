@@ -6,13 +6,18 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
+use policies::corpus::Category;
 use policies::index::IndexConfig;
 use policies::index::build::GitSource;
 use policies::search::browse::ShowTarget;
-use policies::search::trend::TrendConfig;
+use policies::search::rows::Metric;
+use policies::search::trend::{Dedup, TrendConfig, Unit};
 use policies::search::{DatePeriod, Filters, GroupBy, QueryConfig};
 
-use crate::cli::{FacetArg, FilterArgs, IndexArgs, QueryArgs, ShowArgs, TrendArgs, VendorsArgs};
+use crate::cli::{
+    DedupArg, FacetArg, FilterArgs, IndexArgs, MetricArg, QueryArgs, SelectArgs, ShowArgs,
+    TrendArgs, UnitArg, VendorsArgs,
+};
 
 /// Default corpus and index locations, relative to the working directory.
 pub const DEFAULT_CORPUS: &str = "corpus";
@@ -56,6 +61,7 @@ pub fn index_config(args: &IndexArgs) -> anyhow::Result<IndexConfig> {
         rebuild: args.rebuild,
         max_file_bytes: args.max_file_mb.saturating_mul(1024 * 1024),
         processors_file: args.processors.clone(),
+        entities_file: args.entities.clone(),
         checkpoint_bytes: args.checkpoint_mb.saturating_mul(1024 * 1024),
         git: args.git.as_ref().map(|repo| GitSource {
             repo: repo.clone(),
@@ -96,13 +102,62 @@ pub fn filters(args: &FilterArgs) -> anyhow::Result<Filters> {
     {
         anyhow::bail!("bad --since/--until: --since {s} is after --until {u}");
     }
+    for (lo, hi, flags) in [
+        (
+            args.min_words.map(|v| v as f64),
+            args.max_words.map(|v| v as f64),
+            "--min-words/--max-words",
+        ),
+        (args.min_fk, args.max_fk, "--min-fk/--max-fk"),
+    ] {
+        if let (Some(lo), Some(hi)) = (lo, hi)
+            && lo > hi
+        {
+            anyhow::bail!("bad {flags}: the minimum {lo} is above the maximum {hi}");
+        }
+    }
+    for (v, flag) in [(args.min_fk, "--min-fk"), (args.max_fk, "--max-fk")] {
+        if v.is_some_and(|v| !v.is_finite()) {
+            anyhow::bail!("bad {flag}: give a number");
+        }
+    }
     Ok(Filters {
         vendors: args.vendors.clone(),
         year: args.year,
         since,
         until,
         processors: args.processors.clone(),
+        min_words: args.min_words,
+        max_words: args.max_words,
+        min_fk: args.min_fk,
+        max_fk: args.max_fk,
+        ..Filters::default()
     })
+}
+
+/// `CATEGORY:NAME` as an entity.
+pub fn entity(value: &str) -> anyhow::Result<(Category, String)> {
+    Category::parse_pair(value).map_err(|m| anyhow::anyhow!("bad --entity: {m}"))
+}
+
+/// The filters plus `--entity` and `--as-of`.
+pub fn select_filters(args: &FilterArgs, select: &SelectArgs) -> anyhow::Result<Filters> {
+    let mut f = filters(args)?;
+    f.entities = select
+        .entities
+        .iter()
+        .map(|e| entity(e))
+        .collect::<anyhow::Result<_>>()?;
+    f.as_of = select
+        .as_of
+        .as_deref()
+        .map(|d| {
+            DatePeriod::parse(d)
+                .map(|p| p.last)
+                .map_err(|message| anyhow::anyhow!("bad --as-of: {message}"))
+        })
+        .transpose()?;
+    Ok(f)
 }
 
 /// `policies query …` as a search config.
@@ -114,6 +169,9 @@ pub fn query_config(args: &QueryArgs) -> anyhow::Result<QueryConfig> {
             FacetArg::Year => GroupBy::Year,
             FacetArg::Vendor => GroupBy::Vendor,
             FacetArg::Processor => GroupBy::Processor,
+            FacetArg::Tracker => GroupBy::Tracker,
+            FacetArg::Program => GroupBy::Program,
+            FacetArg::Law => GroupBy::Law,
         })
         .collect();
     facets.dedup();
@@ -126,15 +184,37 @@ pub fn query_config(args: &QueryArgs) -> anyhow::Result<QueryConfig> {
         count_only: args.count,
         facets,
         facet_limit: args.facet_limit,
-        ..QueryConfig::new(&args.query, filters(&args.filters)?)
+        ..QueryConfig::new(&args.query, select_filters(&args.filters, &args.select)?)
     })
 }
 
 /// `policies trend …` as a trend config.
 pub fn trend_config(args: &TrendArgs) -> anyhow::Result<TrendConfig> {
+    let mut queries = args.queries.clone();
+    for e in &args.entities {
+        let (category, name) = entity(e)?;
+        queries.push(policies::search::trend::entity_query(category, &name));
+    }
     Ok(TrendConfig {
-        queries: args.queries.clone(),
+        queries,
         by: args.by.into(),
+        unit: match args.unit {
+            UnitArg::Snapshots => Unit::Snapshots,
+            UnitArg::Sites => Unit::Sites,
+        },
+        dedup: match args.dedup {
+            DedupArg::None => Dedup::None,
+            DedupArg::Exact => Dedup::Exact,
+            DedupArg::Near => Dedup::Near,
+        },
+        metric: args.metric.map(|m| match m {
+            MetricArg::Words => Metric::Words,
+            MetricArg::Sentences => Metric::Sentences,
+            MetricArg::Sections => Metric::Sections,
+            MetricArg::Flesch => Metric::Flesch,
+            MetricArg::FkGrade => Metric::FkGrade,
+            MetricArg::Smog => Metric::Smog,
+        }),
         filters: QueryConfig::new("*", filters(&args.filters)?),
     })
 }
@@ -154,10 +234,13 @@ pub fn show_target(args: &ShowArgs) -> anyhow::Result<ShowTarget> {
 }
 
 /// The query of `policies vendors [QUERY]`, if any.
-pub fn vendors_query(args: &VendorsArgs) -> Option<QueryConfig> {
-    args.query
-        .as_deref()
-        .map(|q| QueryConfig::new(q, Filters::default()))
+pub fn vendors_query(args: &VendorsArgs) -> anyhow::Result<Option<QueryConfig>> {
+    let filters = select_filters(&args.filters, &args.select)?;
+    Ok(match args.query.as_deref() {
+        Some(q) => Some(QueryConfig::new(q, filters)),
+        None if !filters.is_empty() => Some(QueryConfig::new("*", filters)),
+        None => None,
+    })
 }
 
 /// `policies diff …` as a diff request.

@@ -26,7 +26,7 @@ pub(super) fn show(args: ShowArgs) -> anyhow::Result<Exit> {
 }
 
 pub(super) fn vendors(args: VendorsArgs) -> anyhow::Result<Exit> {
-    let query = super::args::vendors_query(&args);
+    let query = super::args::vendors_query(&args)?;
     let idx = open_or_build(args.index.as_deref())?;
     let searcher = idx.reader()?.searcher();
     let rows = list_vendors(&idx, &searcher, query.as_ref())?;

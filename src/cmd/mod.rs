@@ -5,6 +5,7 @@ mod args;
 mod browse;
 mod index;
 mod query;
+mod research;
 mod trend;
 
 use crate::cli::{Cli, Command};
@@ -45,6 +46,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Index(args) => index::run(args),
         Command::Query(args) => query::run(args),
         Command::Trend(args) => trend::run(args),
+        Command::History(args) => research::history(args),
+        Command::Clusters(args) => research::clusters(args),
+        Command::Rising(args) => research::rising(args),
         Command::Stats(args) => browse::stats(args),
         Command::Show(args) => browse::show(args),
         Command::Vendors(args) => browse::vendors(args),

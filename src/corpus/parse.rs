@@ -8,8 +8,9 @@ use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use regex::Regex;
 use serde::Serialize;
 
+use super::entities::{EntityMatcher, Found};
 use super::header::{is_header_line, parse_header};
-use super::processors::ProcessorMatcher;
+use super::measures::{Fingerprints, Readability, fingerprints, readability};
 
 /// A bold-only line longer than this (in characters) is emphasised text, not a heading
 /// (a disclaimer set in bold, say).
@@ -29,6 +30,12 @@ pub struct Policy {
     pub title: Option<String>,
     /// Processors named anywhere in the policy, canonical names, sorted.
     pub processors: Vec<String>,
+    /// Trackers, programs and laws named anywhere in the policy (processors too).
+    pub entities: Found,
+    /// Length and readability of the section bodies.
+    pub readability: Readability,
+    /// Fingerprints of the text after the header, for de-duplication.
+    pub fingerprints: Fingerprints,
     pub sections: Vec<Section>,
     /// Whether the Princeton-Leuven header line was found.
     pub has_header: bool,
@@ -60,7 +67,7 @@ pub struct Section {
 
 /// Parses one policy. `fallback_vendor` is used when the header does not name a domain
 /// (usually the file name).
-pub fn parse_policy(text: &str, fallback_vendor: &str, matcher: &ProcessorMatcher) -> Policy {
+pub fn parse_policy(text: &str, fallback_vendor: &str, matcher: &EntityMatcher) -> Policy {
     let (header, rest) = split_header(text);
     let has_header = header.is_some();
     let header = header.unwrap_or_default();
@@ -75,6 +82,7 @@ pub fn parse_policy(text: &str, fallback_vendor: &str, matcher: &ProcessorMatche
     let (title, raw) = builder.finish();
 
     let mut sections = Vec::new();
+    let mut entities = Found::default();
     for raw in raw {
         let (heading, heading_path, level) = match raw.heading {
             Some(h) => (h, raw.path, raw.level),
@@ -93,7 +101,9 @@ pub fn parse_policy(text: &str, fallback_vendor: &str, matcher: &ProcessorMatche
             let mut texts: Vec<&str> = leads.iter().map(String::as_str).collect();
             texts.push(&heading);
             texts.push(&body);
-            let processors = matcher.find_all(&texts);
+            let found = matcher.find_all(&texts);
+            entities.extend(&found);
+            let processors = found.processor;
             sections.push(Section {
                 heading: heading.clone(),
                 heading_path: heading_path.clone(),
@@ -121,14 +131,11 @@ pub fn parse_policy(text: &str, fallback_vendor: &str, matcher: &ProcessorMatche
             lead_headings: Vec::new(),
         });
     }
-
-    let mut processors: Vec<String> = sections
-        .iter()
-        .flat_map(|s| s.processors.iter().cloned())
-        .chain(title.iter().flat_map(|t| matcher.find(t)))
-        .collect();
-    processors.sort_by_key(|p| p.to_lowercase());
-    processors.dedup();
+    if let Some(t) = &title {
+        entities.extend(&matcher.find_all(&[t]));
+    }
+    let processors = entities.processor.clone();
+    let readability = readability(sections.iter().map(|s| s.body.as_str()));
 
     Policy {
         vendor: header
@@ -140,6 +147,9 @@ pub fn parse_policy(text: &str, fallback_vendor: &str, matcher: &ProcessorMatche
         source_url: header.source_url,
         title,
         processors,
+        entities,
+        readability,
+        fingerprints: fingerprints(&rest),
         sections,
         has_header,
         warnings,
@@ -604,7 +614,7 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> Policy {
-        parse_policy(text, "file.md", &ProcessorMatcher::builtin())
+        parse_policy(text, "file.md", &EntityMatcher::builtin())
     }
 
     const HEADER: &str = "> *The following text is extracted and transformed from the Example.com privacy policy that was archived on 2016-03-04. Please check the [original snapshot on the Wayback Machine](https://web.archive.org/web/20160304000000id_/http%3A//example.com/privacy) for the most accurate reproduction.*\n\n";

@@ -72,6 +72,30 @@ pub fn policy_docs(
             for p in &s.processors {
                 d.add_text(f.section_processor, p);
             }
+            for t in &policy.entities.tracker {
+                d.add_text(f.tracker, t);
+            }
+            for p in &policy.entities.program {
+                d.add_text(f.program, p);
+            }
+            for l in &policy.entities.law {
+                d.add_text(f.law, l);
+            }
+            let r = &policy.readability;
+            d.add_u64(f.words, r.words);
+            d.add_u64(f.sentences, r.sentences);
+            d.add_u64(f.sections, policy.sections.len() as u64);
+            for (field, v) in [
+                (f.flesch, r.flesch),
+                (f.fk_grade, r.fk_grade),
+                (f.smog, r.smog),
+            ] {
+                if let Some(v) = v {
+                    d.add_f64(field, v);
+                }
+            }
+            d.add_u64(f.text_hash, policy.fingerprints.text_hash);
+            d.add_u64(f.simhash, policy.fingerprints.simhash);
             if let Some(u) = &policy.url {
                 d.add_text(f.url, u);
             }
@@ -109,6 +133,10 @@ pub struct StoredSection {
     pub body: String,
     pub processors: Vec<String>,
     pub section_processors: Vec<String>,
+    pub trackers: Vec<String>,
+    pub programs: Vec<String>,
+    pub laws: Vec<String>,
+    pub measures: Measures,
     pub url: Option<String>,
     pub source_url: Option<String>,
     pub path: String,
@@ -133,6 +161,24 @@ fn first_u64(doc: &TantivyDocument, field: tantivy::schema::Field) -> Option<u64
     doc.get_first(field).and_then(|v| v.as_u64())
 }
 
+fn first_f64(doc: &TantivyDocument, field: tantivy::schema::Field) -> Option<f64> {
+    doc.get_first(field).and_then(|v| v.as_f64())
+}
+
+/// A snapshot's stored measures (absent in documents of older builds).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Measures {
+    pub words: Option<u64>,
+    pub sentences: Option<u64>,
+    pub sections: Option<u64>,
+    pub flesch: Option<f64>,
+    pub fk_grade: Option<f64>,
+    pub smog: Option<f64>,
+    /// Fingerprints as 16 hex digits.
+    pub text_hash: Option<String>,
+    pub simhash: Option<String>,
+}
+
 impl StoredSection {
     /// Reads a stored document back.
     pub fn from_doc(f: &Fields, doc: &TantivyDocument) -> StoredSection {
@@ -153,6 +199,19 @@ impl StoredSection {
             body: first_str(doc, f.body).unwrap_or_default(),
             processors: all_str(doc, f.processor),
             section_processors: all_str(doc, f.section_processor),
+            trackers: all_str(doc, f.tracker),
+            programs: all_str(doc, f.program),
+            laws: all_str(doc, f.law),
+            measures: Measures {
+                words: first_u64(doc, f.words),
+                sentences: first_u64(doc, f.sentences),
+                sections: first_u64(doc, f.sections),
+                flesch: first_f64(doc, f.flesch),
+                fk_grade: first_f64(doc, f.fk_grade),
+                smog: first_f64(doc, f.smog),
+                text_hash: first_u64(doc, f.text_hash).map(|h| format!("{h:016x}")),
+                simhash: first_u64(doc, f.simhash).map(|h| format!("{h:016x}")),
+            },
             url: first_str(doc, f.url),
             source_url: first_str(doc, f.source_url),
             path: first_str(doc, f.path).unwrap_or_default(),
@@ -249,14 +308,14 @@ impl Totals {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::corpus::{ProcessorMatcher, parse_policy};
+    use crate::corpus::{EntityMatcher, parse_policy};
 
     /// Index a policy, read every record back, compare field by field with the parsed
     /// policy (not with `policy_docs`' own view of it).
     #[test]
     fn records_round_trip() {
         let text = "> *The following text is extracted and transformed from the Example.com privacy policy that was archived on 2016-03-04. Please check the [original snapshot on the Wayback Machine](https://web.archive.org/web/20160304000000id_/http%3A//example.com/privacy) for the most accurate reproduction.*\n\n# Example Privacy\n\n## Bare heading\n\n## Payments\n\nWe take PayPal and caf\u{e9} cards.\n\n### Cookies\n\nWe use cookies.\n\n## Trailing bare\n";
-        let policy = parse_policy(text, "example.md", &ProcessorMatcher::builtin());
+        let policy = parse_policy(text, "example.md", &EntityMatcher::builtin());
         assert!(policy.sections.len() >= 2);
         let (schema, fields) = super::super::schema::build_schema();
         let index = tantivy::Index::create_in_ram(schema);

@@ -11,7 +11,7 @@ use tantivy::tokenizer::{
 use tantivy::{Index, IndexSettings};
 
 /// Bumped whenever fields, their options or the sectioning change.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// Tokenizer for full text: words, lower-cased, English stemming.
 pub const TEXT_TOKENIZER: &str = "en_stem";
@@ -26,6 +26,7 @@ pub const KEYWORD_TOKENIZER: &str = "keyword_lower";
 enum FieldKind {
     Text(TextOptions),
     U64(tantivy::schema::NumericOptions),
+    F64(tantivy::schema::NumericOptions),
 }
 
 /// Declares every field once: its name (the identifier), its documentation and its
@@ -53,6 +54,7 @@ macro_rules! fields {
                 $($field: match $kind(&kinds) {
                     FieldKind::Text(o) => b.add_text_field(stringify!($field), o),
                     FieldKind::U64(o) => b.add_u64_field(stringify!($field), o),
+                    FieldKind::F64(o) => b.add_f64_field(stringify!($field), o),
                 },)*
             };
             (b.build(), fields)
@@ -118,9 +120,6 @@ fn string_stored_fast(_: &Kinds) -> FieldKind {
 fn stored_text(_: &Kinds) -> FieldKind {
     FieldKind::Text(TextOptions::from(STORED))
 }
-fn u64_fast(_: &Kinds) -> FieldKind {
-    FieldKind::U64(FAST.into())
-}
 fn u64_stored(_: &Kinds) -> FieldKind {
     FieldKind::U64(STORED.into())
 }
@@ -130,14 +129,21 @@ fn u64_stored_fast(_: &Kinds) -> FieldKind {
 fn u64_indexed_stored_fast(_: &Kinds) -> FieldKind {
     FieldKind::U64((INDEXED | STORED | FAST).into())
 }
+fn u64_indexed_fast(_: &Kinds) -> FieldKind {
+    FieldKind::U64((INDEXED | FAST).into())
+}
+fn f64_indexed_stored_fast(_: &Kinds) -> FieldKind {
+    FieldKind::F64((INDEXED | STORED | FAST).into())
+}
 
 fields! {
     /// Stable section id: `<policy_id>-<ordinal>`.
     id: string_stored,
     /// Stable id of the policy snapshot (hash of its path below the corpus root).
     policy_id: string_stored_fast,
-    /// The policy id as a number, for counting distinct policies fast.
-    policy_num: u64_fast,
+    /// The policy id as a number, for counting distinct policies fast (and indexed, to
+    /// select snapshots by number: `--as-of`).
+    policy_num: u64_indexed_fast,
     vendor: keyword,
     /// `YYYY-MM-DD`, absent when the policy has no usable date.
     date: string_stored_fast,
@@ -154,6 +160,23 @@ fields! {
     processor: keyword,
     /// Processors named in this section.
     section_processor: keyword,
+    /// Trackers named anywhere in the policy (canonical names).
+    tracker: keyword,
+    /// Self-regulatory programs named anywhere in the policy.
+    program: keyword,
+    /// Laws named anywhere in the policy.
+    law: keyword,
+    /// The policy's words, sentences and sections (see `corpus::measures`).
+    words: u64_indexed_stored_fast,
+    sentences: u64_indexed_stored_fast,
+    sections: u64_indexed_stored_fast,
+    /// The policy's readability scores; absent when it has no words.
+    flesch: f64_indexed_stored_fast,
+    fk_grade: f64_indexed_stored_fast,
+    smog: f64_indexed_stored_fast,
+    /// Fingerprints of the policy's wording, for de-duplication.
+    text_hash: u64_stored_fast,
+    simhash: u64_stored_fast,
     url: stored_text,
     source_url: stored_text,
     /// Absolute path of the file: the key of the incremental state.

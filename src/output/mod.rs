@@ -3,6 +3,7 @@
 
 pub mod plot;
 pub mod reports;
+pub mod research;
 
 use std::io::{self, Write};
 

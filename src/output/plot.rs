@@ -8,7 +8,7 @@ use std::sync::Once;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
-use crate::search::trend::{Period, Trend};
+use crate::search::trend::{Dedup, Period, Trend, Unit};
 
 static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 static REGISTER: Once = Once::new();
@@ -108,7 +108,15 @@ where
     let y_top = (max_share * 100.0 * 1.3).clamp(1.0, 130.0);
     let per = match trend.by {
         Period::Year => "year",
+        Period::Half => "half-year",
+        Period::Quarter => "quarter",
         Period::Month => "month",
+    };
+    let unit = match (trend.unit, trend.dedup) {
+        (Unit::Snapshots, Dedup::None) => "snapshots archived",
+        (Unit::Sites, Dedup::None) => "sites archived",
+        (Unit::Snapshots, _) => "distinct texts archived",
+        (Unit::Sites, _) => "sites' distinct texts",
     };
     let title = format!("Share of archived policies matching, per {per}");
     let mut chart = ChartBuilder::on(root)
@@ -121,7 +129,7 @@ where
     chart
         .configure_mesh()
         .x_desc(format!("archive {per}"))
-        .y_desc("policies matching (% of snapshots archived)")
+        .y_desc(format!("matching (% of {unit})"))
         .x_labels(n.min(24))
         .x_label_formatter(&|x| {
             let i = x.round();

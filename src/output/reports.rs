@@ -7,7 +7,7 @@ use super::OutputFormat;
 use crate::search::FacetCount;
 use crate::search::browse::{PolicyView, Shown, Stats, VendorRow};
 use crate::search::diff::{Change, PolicyDiff};
-use crate::search::trend::Trend;
+use crate::search::trend::{Dedup, Summary, Trend, Unit};
 
 use super::{csv_error, write_json_line as json_line, write_json_pretty as json_pretty};
 
@@ -63,6 +63,23 @@ pub fn bar(fraction: f64, width: usize) -> String {
 
 /// Prints a trend.
 pub fn print_trend(out: &mut dyn Write, t: &Trend, format: OutputFormat) -> io::Result<()> {
+    let summary_cols = ["n", "mean", "min", "q1", "median", "q3", "max"];
+    let summary_values = |s: &Option<Summary>| -> Vec<String> {
+        match s {
+            Some(s) => [s.n as f64, s.mean, s.min, s.q1, s.median, s.q3, s.max]
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    if i == 0 {
+                        format!("{v}")
+                    } else {
+                        format!("{v:.3}")
+                    }
+                })
+                .collect(),
+            None => vec![String::new(); 7],
+        }
+    };
     match format {
         OutputFormat::Json => json_pretty(out, t),
         OutputFormat::Jsonl => {
@@ -73,25 +90,69 @@ pub fn print_trend(out: &mut dyn Write, t: &Trend, format: OutputFormat) -> io::
         }
         OutputFormat::Csv => {
             let mut w = csv::Writer::from_writer(out);
-            let mut header = vec!["period".to_string(), "policies_total".to_string()];
+            let mut header = vec![
+                "period".to_string(),
+                "total".to_string(),
+                "policies_total".to_string(),
+            ];
+            if t.metric.is_some() {
+                header.extend(summary_cols.iter().map(|c| format!("all:{c}")));
+            }
             for q in &t.queries {
-                for col in ["policies_matching", "share", "sections_matching"] {
+                for col in [
+                    "matching",
+                    "share",
+                    "policies_matching",
+                    "sections_matching",
+                ] {
                     header.push(format!("{q}:{col}"));
+                }
+                if t.metric.is_some() {
+                    header.extend(summary_cols.iter().map(|c| format!("{q}:{c}")));
                 }
             }
             w.write_record(&header).map_err(csv_error)?;
             for row in &t.rows {
-                let mut rec = vec![row.period.clone(), row.policies_total.to_string()];
+                let mut rec = vec![
+                    row.period.clone(),
+                    row.total.to_string(),
+                    row.policies_total.to_string(),
+                ];
+                if t.metric.is_some() {
+                    rec.extend(summary_values(&row.metric));
+                }
                 for c in &row.matches {
-                    rec.push(c.policies_matching.to_string());
+                    rec.push(c.matching.to_string());
                     rec.push(format!("{:.6}", c.share));
+                    rec.push(c.policies_matching.to_string());
                     rec.push(c.sections_matching.to_string());
+                    if t.metric.is_some() {
+                        rec.extend(summary_values(&c.metric));
+                    }
                 }
                 w.write_record(&rec).map_err(csv_error)?;
             }
             w.flush()
         }
         OutputFormat::Human => {
+            let unit = match (t.unit, t.dedup) {
+                (Unit::Snapshots, Dedup::None) => "snapshots".to_string(),
+                (Unit::Sites, Dedup::None) => "sites".to_string(),
+                (u, d) => format!(
+                    "{} with {} texts counted once",
+                    if u == Unit::Sites {
+                        "sites"
+                    } else {
+                        "snapshots"
+                    },
+                    if d == Dedup::Exact {
+                        "identical"
+                    } else {
+                        "near-identical"
+                    }
+                ),
+            };
+            writeln!(out, "counting {unit} per period")?;
             let max_share: Vec<f64> = (0..t.queries.len())
                 .map(|i| {
                     t.rows
@@ -109,7 +170,16 @@ pub fn print_trend(out: &mut dyn Write, t: &Trend, format: OutputFormat) -> io::
                     max_share[i] * 100.0
                 )?;
             }
+            let metric_name = t.metric.map(|m| {
+                serde_json::to_value(m)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default()
+            });
             write!(out, "{:<8} {:>8}", "period", "total")?;
+            if let Some(m) = &metric_name {
+                write!(out, " {:>27}", format!("{m}: q1 / median / q3"))?;
+            }
             for i in 0..t.queries.len() {
                 write!(
                     out,
@@ -119,10 +189,20 @@ pub fn print_trend(out: &mut dyn Write, t: &Trend, format: OutputFormat) -> io::
                     "sections",
                     ""
                 )?;
+                if metric_name.is_some() {
+                    write!(out, " {:>9}", "median")?;
+                }
             }
             writeln!(out)?;
+            let quartiles = |s: &Option<Summary>| match s {
+                Some(s) => format!("{:.1} / {:.1} / {:.1}", s.q1, s.median, s.q3),
+                None => "-".to_string(),
+            };
             for row in &t.rows {
-                write!(out, "{:<8} {:>8}", row.period, row.policies_total)?;
+                write!(out, "{:<8} {:>8}", row.period, row.total)?;
+                if metric_name.is_some() {
+                    write!(out, " {:>27}", quartiles(&row.metric))?;
+                }
                 for (i, c) in row.matches.iter().enumerate() {
                     let scaled = if max_share[i] > 0.0 {
                         c.share / max_share[i]
@@ -132,11 +212,18 @@ pub fn print_trend(out: &mut dyn Write, t: &Trend, format: OutputFormat) -> io::
                     write!(
                         out,
                         " │ {:>8} {:>5.1}% {:>8} {}",
-                        c.policies_matching,
+                        c.matching,
                         c.share * 100.0,
                         c.sections_matching,
                         bar(scaled, bar_width)
                     )?;
+                    if metric_name.is_some() {
+                        let m = c
+                            .metric
+                            .as_ref()
+                            .map_or("-".to_string(), |s| format!("{:.1}", s.median));
+                        write!(out, " {m:>9}")?;
+                    }
                 }
                 writeln!(out)?;
             }

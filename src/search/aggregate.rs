@@ -24,6 +24,22 @@ pub enum GroupBy {
     Month,
     Vendor,
     Processor,
+    Tracker,
+    Program,
+    Law,
+}
+
+impl GroupBy {
+    /// The entity column a grouping reads, if it groups by entities.
+    fn entity_column(self) -> Option<&'static str> {
+        match self {
+            GroupBy::Processor => Some(name::processor),
+            GroupBy::Tracker => Some(name::tracker),
+            GroupBy::Program => Some(name::program),
+            GroupBy::Law => Some(name::law),
+            _ => None,
+        }
+    }
 }
 
 /// The counts of one group value.
@@ -85,6 +101,8 @@ pub struct GroupSegmentCollector {
     date: Option<StrColumn>,
     vendor: Option<StrColumn>,
     processor: Option<StrColumn>,
+    /// Per grouping: its entity column (trackers, programs, laws, processors).
+    entity: Vec<Option<StrColumn>>,
     /// One map per key: local value → (sections, policies, min date ord, max date ord,
     /// processor ords).
     local: Vec<FxHashMap<u64, LocalGroup>>,
@@ -127,6 +145,14 @@ impl Collector for GroupCollector {
             date: ff.str(name::date)?,
             vendor: ff.str(name::vendor)?,
             processor: ff.str(name::processor)?,
+            entity: self
+                .by
+                .iter()
+                .map(|b| match b.entity_column() {
+                    Some(col) => ff.str(col),
+                    None => Ok(None),
+                })
+                .collect::<tantivy::Result<_>>()?,
             local: self.by.iter().map(|_| FxHashMap::default()).collect(),
             current: None,
             current_keys: self.by.iter().map(|_| Vec::new()).collect(),
@@ -203,6 +229,11 @@ impl SegmentCollector for GroupSegmentCollector {
                         .unwrap_or(NONE),
                 ),
                 GroupBy::Processor => keys.extend(processors.iter().copied()),
+                GroupBy::Tracker | GroupBy::Program | GroupBy::Law => {
+                    if let Some(c) = &self.entity[i] {
+                        keys.extend(c.term_ords(doc));
+                    }
+                }
             }
             for &value in keys.iter() {
                 let g = self.local[i].entry(value).or_default();
@@ -228,7 +259,7 @@ impl SegmentCollector for GroupSegmentCollector {
             }
         };
         let mut out = Vec::with_capacity(self.by.len());
-        for (by, local) in self.by.iter().zip(self.local) {
+        for (i, (by, local)) in self.by.iter().zip(self.local).enumerate() {
             let mut groups: BTreeMap<String, Group> = BTreeMap::new();
             for (value, g) in local {
                 let name = match by {
@@ -236,6 +267,9 @@ impl SegmentCollector for GroupSegmentCollector {
                     GroupBy::Month => text(&self.date, value).map(|d| d.chars().take(7).collect()),
                     GroupBy::Vendor => text(&self.vendor, value),
                     GroupBy::Processor => text(&self.processor, value),
+                    GroupBy::Tracker | GroupBy::Program | GroupBy::Law => {
+                        text(&self.entity[i], value)
+                    }
                     GroupBy::Year => None,
                 }
                 .unwrap_or_else(|| UNKNOWN.to_string());

@@ -375,7 +375,7 @@ pub fn vendors(
     let matching = match query {
         Some(q) => Some(
             searcher
-                .search(&build_query(idx, q)?, &collector)?
+                .search(&build_query(idx, searcher, q)?, &collector)?
                 .pop()
                 .unwrap_or_default(),
         ),
@@ -440,19 +440,22 @@ pub fn unknown_filter_values(
             continue;
         }
         let known = count_str_values(searcher, field)?;
-        let matcher = crate::corpus::ProcessorMatcher::shared_builtin();
+        let matcher = crate::corpus::EntityMatcher::shared_builtin();
         for value in wanted {
             let lower = value.to_lowercase();
             let canonical = if kind == "processor" {
                 matcher
-                    .canonical_name(value)
+                    .canonical_name(crate::corpus::Category::Processor, value)
                     .map_or(lower.clone(), str::to_lowercase)
             } else {
                 lower.clone()
             };
             // Present in the index, or a processor the table knows that no policy names:
             // not a mistyped value.
-            let builtin = kind == "processor" && matcher.canonical_name(value).is_some();
+            let builtin = kind == "processor"
+                && matcher
+                    .canonical_name(crate::corpus::Category::Processor, value)
+                    .is_some();
             if builtin || known.keys().any(|k| k.to_lowercase() == canonical) {
                 continue;
             }

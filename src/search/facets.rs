@@ -45,6 +45,9 @@ pub fn facet_name(by: GroupBy) -> &'static str {
         GroupBy::Month => "month",
         GroupBy::Vendor => "vendor",
         GroupBy::Processor => "processor",
+        GroupBy::Tracker => "tracker",
+        GroupBy::Program => "program",
+        GroupBy::Law => "law",
     }
 }
 
@@ -72,7 +75,11 @@ pub fn facet_counts(
             // Missing sorts after numbers and text: undated last.
             counts.sort_by(|a, b| a.value.cmp(&b.value));
         }
-        GroupBy::Vendor | GroupBy::Processor => {
+        GroupBy::Vendor
+        | GroupBy::Processor
+        | GroupBy::Tracker
+        | GroupBy::Program
+        | GroupBy::Law => {
             counts.sort_by(|a, b| {
                 b.sections
                     .cmp(&a.sections)

@@ -9,6 +9,8 @@ pub mod facets;
 mod hits;
 pub mod query;
 mod rank;
+pub mod research;
+pub mod rows;
 pub mod snippet;
 pub mod trend;
 
@@ -112,8 +114,24 @@ pub struct SearchResult {
 }
 
 /// The tantivy query for a search: its query string and filters (see [`query`]).
-pub fn build_query(idx: &PolicyIndex, cfg: &QueryConfig) -> Result<Box<dyn Query>, SearchError> {
-    query::build_query(&idx.index, &idx.fields, &cfg.query, cfg.exact, &cfg.filters)
+/// With `--as-of`, the snapshots in force on that day are found first (in `searcher`).
+pub fn build_query(
+    idx: &PolicyIndex,
+    searcher: &Searcher,
+    cfg: &QueryConfig,
+) -> Result<Box<dyn Query>, SearchError> {
+    let as_of = match &cfg.filters.as_of {
+        Some(day) => Some(rows::as_of_policies(searcher, day)?),
+        None => None,
+    };
+    query::build_query(
+        &idx.index,
+        &idx.fields,
+        &cfg.query,
+        cfg.exact,
+        &cfg.filters,
+        as_of.as_deref(),
+    )
 }
 
 /// Runs a search and returns the page of hits with the totals and facets.
@@ -142,7 +160,7 @@ pub fn search_each(
     sink: &mut dyn FnMut(Hit) -> std::io::Result<()>,
 ) -> Result<SearchResult, SearchError> {
     let started = Instant::now();
-    let query = build_query(idx, cfg)?;
+    let query = build_query(idx, searcher, cfg)?;
     let ranking = rank::rank(searcher, query.as_ref(), cfg)?;
     let (total_hits, per_vendor_hits, groups) =
         (ranking.total, ranking.per_vendor_hits, ranking.groups);

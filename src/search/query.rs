@@ -16,7 +16,7 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Index, Term};
 
 use super::exact::ExactQuery;
-use crate::corpus::ProcessorMatcher;
+use crate::corpus::{Category, EntityMatcher};
 use crate::error::SearchError;
 use crate::index::Fields;
 
@@ -29,7 +29,8 @@ pub const MAX_QUERY_DEPTH: usize = 64;
 pub const DATE_FORMS: &str = "YYYY, YYYY-MM or YYYY-MM-DD (2015, 2015-06, 2015-06-30)";
 
 /// The fields a query may name, for messages.
-pub const QUERY_FIELDS: &str = "heading, body, title, exact, vendor, processor, date, year";
+pub const QUERY_FIELDS: &str = "heading, body, title, exact, vendor, processor, tracker, program, \
+     law, date, year, words, sentences, sections, flesch, fk_grade, smog";
 
 /// The filters of a search, as plain data (built by the command layer or a server).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -44,6 +45,18 @@ pub struct Filters {
     pub until: Option<String>,
     /// Only policies naming one of these processors (names or aliases).
     pub processors: Vec<String>,
+    /// Only policies naming these entities: one of the names given for each category
+    /// given (`--entity tracker:Google --entity law:GDPR` needs both).
+    pub entities: Vec<(Category, String)>,
+    /// Bounds on the policy's words (inclusive).
+    pub min_words: Option<u64>,
+    pub max_words: Option<u64>,
+    /// Bounds on the policy's Flesch-Kincaid grade (inclusive).
+    pub min_fk: Option<f64>,
+    pub max_fk: Option<f64>,
+    /// Only the latest snapshot of each vendor archived on or before this day
+    /// (`YYYY-MM-DD`), the other filters applying to those snapshots.
+    pub as_of: Option<String>,
 }
 
 impl Filters {
@@ -97,15 +110,24 @@ impl DatePeriod {
 
 /// Parses the query, checks and rewrites its fields, and adds the filters. `exact`
 /// searches unfielded words in the unstemmed copies of heading and body.
+/// `as_of` holds the policy numbers `filters.as_of` selects (see
+/// [`super::rows::as_of_policies`]).
 pub fn build_query(
     index: &Index,
     fields: &Fields,
     query: &str,
     exact: bool,
     filters: &Filters,
+    as_of: Option<&[u64]>,
 ) -> Result<Box<dyn Query>, SearchError> {
     let user = parse_user_query(index, fields, query, exact)?;
-    let filters = filter_queries(fields, filters);
+    let mut filters = filter_queries(fields, filters);
+    if let Some(nums) = as_of {
+        filters.push(Box::new(tantivy::query::TermSetQuery::new(
+            nums.iter()
+                .map(|n| Term::from_field_u64(fields.policy_num, *n)),
+        )));
+    }
     Ok(with_filters(user, filters))
 }
 
@@ -269,15 +291,15 @@ fn simplify(query: Box<dyn Query>) -> Box<dyn Query> {
     query
 }
 
-/// What the rewrite needs: the processor names, to turn aliases into them.
+/// What the rewrite needs: the entity names, to turn aliases into them.
 struct Rewriter {
-    processors: &'static ProcessorMatcher,
+    entities: &'static EntityMatcher,
 }
 
 impl Rewriter {
     fn new() -> Rewriter {
         Rewriter {
-            processors: ProcessorMatcher::shared_builtin(),
+            entities: EntityMatcher::shared_builtin(),
         }
     }
 }
@@ -310,15 +332,18 @@ fn rewrite_leaf(leaf: UserInputLeaf, rw: &Rewriter) -> Result<UserInputAst, Stri
     match leaf_field(&leaf) {
         Some("date") => date_leaf(leaf),
         Some("year") => year_leaf(leaf),
-        Some("processor") => Ok(match leaf {
-            UserInputLeaf::Literal(mut l) => {
-                if let Some(name) = rw.processors.canonical_name(&l.phrase) {
-                    l.phrase = name.to_string();
+        Some(field) if Category::from_name(field).is_some() => {
+            let category = Category::from_name(field).expect("checked");
+            Ok(match leaf {
+                UserInputLeaf::Literal(mut l) => {
+                    if let Some(name) = rw.entities.canonical_name(category, &l.phrase) {
+                        l.phrase = name.to_string();
+                    }
+                    UserInputLeaf::Literal(l).into()
                 }
-                UserInputLeaf::Literal(l).into()
-            }
-            other => other.into(),
-        }),
+                other => other.into(),
+            })
+        }
         _ => Ok(leaf.into()),
     }
 }
@@ -432,14 +457,42 @@ fn filter_queries(f: &Fields, filters: &Filters) -> Vec<Box<dyn Query>> {
     if !filters.vendors.is_empty() {
         out.push(any_of(f.vendor, filters.vendors.clone()));
     }
-    if !filters.processors.is_empty() {
-        let matcher = ProcessorMatcher::shared_builtin();
-        let names = filters
-            .processors
+    let matcher = EntityMatcher::shared_builtin();
+    for category in Category::ALL {
+        let wanted: Vec<&String> = filters
+            .entities
             .iter()
-            .map(|p| matcher.canonical_name(p).unwrap_or(p).to_string())
+            .filter(|(c, _)| *c == category)
+            .map(|(_, n)| n)
+            .chain(
+                filters
+                    .processors
+                    .iter()
+                    .filter(|_| category == Category::Processor),
+            )
             .collect();
-        out.push(any_of(f.processor, names));
+        if wanted.is_empty() {
+            continue;
+        }
+        let names = wanted
+            .iter()
+            .map(|p| matcher.canonical_name(category, p).unwrap_or(p).to_string())
+            .collect();
+        out.push(any_of(entity_field(f, category), names));
+    }
+    let range = |lo: Option<Term>, hi: Option<Term>| -> Box<dyn Query> {
+        Box::new(RangeQuery::new(
+            lo.map_or(Bound::Unbounded, Bound::Included),
+            hi.map_or(Bound::Unbounded, Bound::Included),
+        ))
+    };
+    if filters.min_words.is_some() || filters.max_words.is_some() {
+        let t = |v: Option<u64>| v.map(|v| Term::from_field_u64(f.words, v));
+        out.push(range(t(filters.min_words), t(filters.max_words)));
+    }
+    if filters.min_fk.is_some() || filters.max_fk.is_some() {
+        let t = |v: Option<f64>| v.map(|v| Term::from_field_f64(f.fk_grade, v));
+        out.push(range(t(filters.min_fk), t(filters.max_fk)));
     }
     if let Some(y) = filters.year {
         out.push(Box::new(TermQuery::new(
@@ -458,6 +511,16 @@ fn filter_queries(f: &Fields, filters: &Filters) -> Vec<Box<dyn Query>> {
         )));
     }
     out
+}
+
+/// The index field of an entity category.
+pub fn entity_field(f: &Fields, category: Category) -> Field {
+    match category {
+        Category::Processor => f.processor,
+        Category::Tracker => f.tracker,
+        Category::Program => f.program,
+        Category::Law => f.law,
+    }
 }
 
 /// The user's query restricted to documents matching every filter (vendor, processor,

@@ -357,8 +357,11 @@ fn policy_page_of(app: &App, view: PolicyView, params: &Params) -> Result<Policy
     let marked = params.get("section").or(view.marked.clone());
     let mut patterns = match params.get("q") {
         Some(q) => {
-            let query =
-                core_search::build_query(&app.idx, &QueryConfig::new(&q, Filters::default()))?;
+            let query = core_search::build_query(
+                &app.idx,
+                &searcher,
+                &QueryConfig::new(&q, Filters::default()),
+            )?;
             Analyzers::of(&app.idx.index)
                 .map(|a| (Patterns::from_query(query.as_ref(), app.idx.fields.body), a))
         }

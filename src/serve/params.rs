@@ -2,7 +2,9 @@
 //! may repeat), checked, and turned into the library's config structs — the same ones
 //! the command line builds, with the same meaning.
 
-use policies::search::trend::{Period, TrendConfig};
+use policies::corpus::Category;
+use policies::search::rows::Metric;
+use policies::search::trend::{Dedup, Period, TrendConfig, Unit};
 use policies::search::{DatePeriod, Filters, GroupBy, QueryConfig};
 
 use super::{MAX_PAGE, MAX_QUERY_BYTES, WebError};
@@ -93,12 +95,41 @@ impl Params {
                     .ok_or_else(|| bad(format!("year={y}: a year is a number such as 2015")))?,
             ),
         };
+        let float = |key: &str| -> Result<Option<f64>, WebError> {
+            self.get(key)
+                .map(|v| {
+                    v.parse::<f64>()
+                        .ok()
+                        .filter(|x| x.is_finite())
+                        .ok_or_else(|| bad(format!("{key}={v}: not a number")))
+                })
+                .transpose()
+        };
+        let whole = |key: &str| -> Result<Option<u64>, WebError> {
+            self.get(key)
+                .map(|v| {
+                    v.parse::<u64>()
+                        .map_err(|_| bad(format!("{key}={v}: not a whole number")))
+                })
+                .transpose()
+        };
+        let entities = self
+            .all("entity")
+            .iter()
+            .map(|e| Category::parse_pair(e).map_err(|m| bad(format!("entity: {m}"))))
+            .collect::<Result<_, _>>()?;
         Ok(Filters {
             vendors: self.all("vendor"),
             year,
             since,
             until,
             processors: self.all("processor"),
+            entities,
+            min_words: whole("min_words")?,
+            max_words: whole("max_words")?,
+            min_fk: float("min_fk")?,
+            max_fk: float("max_fk")?,
+            as_of: period("as_of", true)?,
         })
     }
 
@@ -144,15 +175,37 @@ impl Params {
 
     /// `q` when given (for `vendors`).
     pub(crate) fn optional_query(&self) -> Result<Option<QueryConfig>, WebError> {
-        Ok(self
-            .get("q")
-            .map(|q| QueryConfig::new(&q, Filters::default())))
+        let filters = self.filters()?;
+        Ok(match self.get("q") {
+            Some(q) => Some(QueryConfig::new(&q, filters)),
+            None if !filters.is_empty() => Some(QueryConfig::new("*", filters)),
+            None => None,
+        })
     }
 
     /// The trend of every `q`, by `by` (year or month).
     pub(crate) fn trend_config(&self) -> Result<TrendConfig, WebError> {
-        let queries = self.all("q");
-        if queries.is_empty() {
+        let mut queries = self.all("q");
+        for e in self.all("series_entity") {
+            let (c, name) =
+                Category::parse_pair(&e).map_err(|m| bad(format!("series_entity: {m}")))?;
+            queries.push(policies::search::trend::entity_query(c, &name));
+        }
+        let metric = match self.get("metric").as_deref() {
+            None => None,
+            Some("words") => Some(Metric::Words),
+            Some("sentences") => Some(Metric::Sentences),
+            Some("sections") => Some(Metric::Sections),
+            Some("flesch") => Some(Metric::Flesch),
+            Some("fk_grade") => Some(Metric::FkGrade),
+            Some("smog") => Some(Metric::Smog),
+            Some(other) => {
+                return Err(bad(format!(
+                    "metric={other}: use words, sentences, sections, flesch, fk_grade or smog"
+                )));
+            }
+        };
+        if queries.is_empty() && metric.is_none() {
             return Err(bad("give one or more queries as q=…&q=…"));
         }
         if queries.len() > 10 {
@@ -160,13 +213,37 @@ impl Params {
         }
         let by = match self.get("by").as_deref() {
             None | Some("year") => Period::Year,
+            Some("half") => Period::Half,
+            Some("quarter") => Period::Quarter,
             Some("month") => Period::Month,
-            Some(other) => return Err(bad(format!("by={other}: use year or month"))),
+            Some(other) => {
+                return Err(bad(format!("by={other}: use year, half, quarter or month")));
+            }
         };
+        let unit = match self.get("unit").as_deref() {
+            None | Some("snapshots") => Unit::Snapshots,
+            Some("sites") => Unit::Sites,
+            Some(other) => return Err(bad(format!("unit={other}: use snapshots or sites"))),
+        };
+        let dedup = match self.get("dedup").as_deref() {
+            None | Some("none") => Dedup::None,
+            Some("exact") => Dedup::Exact,
+            Some("near") => Dedup::Near,
+            Some(other) => return Err(bad(format!("dedup={other}: use none, exact or near"))),
+        };
+        let filters = self.filters()?;
+        if filters.as_of.is_some() {
+            return Err(bad(
+                "as_of: a trend covers every date; as_of is for search and vendors",
+            ));
+        }
         Ok(TrendConfig {
             queries,
             by,
-            filters: QueryConfig::new("*", self.filters()?),
+            unit,
+            dedup,
+            metric,
+            filters: QueryConfig::new("*", filters),
         })
     }
 }
@@ -179,8 +256,11 @@ fn facet_of(name: &str) -> Result<GroupBy, WebError> {
         "year" => Ok(GroupBy::Year),
         "vendor" => Ok(GroupBy::Vendor),
         "processor" => Ok(GroupBy::Processor),
+        "tracker" => Ok(GroupBy::Tracker),
+        "program" => Ok(GroupBy::Program),
+        "law" => Ok(GroupBy::Law),
         other => Err(bad(format!(
-            "facet={other}: facets are year, vendor, processor"
+            "facet={other}: facets are year, vendor, processor, tracker, program, law"
         ))),
     }
 }

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use tantivy::{Index, IndexWriter, TantivyDocument};
 
 use super::{BuildSummary, IndexConfig, Progress};
-use crate::corpus::{ProcessorMatcher, SkipReason, TextEncoding, parse_policy};
+use crate::corpus::{EntityMatcher, SkipReason, TextEncoding, parse_policy};
 use crate::error::IndexError;
 use crate::index::record::{Origin, policy_docs, policy_id};
 use crate::index::schema::Fields;
@@ -297,7 +297,7 @@ pub(super) enum Outcome {
 /// What indexing one item needs besides the item.
 pub(super) struct ItemContext<'a> {
     pub(super) cfg: &'a IndexConfig,
-    pub(super) matcher: &'a ProcessorMatcher,
+    pub(super) matcher: &'a EntityMatcher,
     pub(super) fields: &'a Fields,
     pub(super) counters: &'a Counters,
 }

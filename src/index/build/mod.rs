@@ -22,7 +22,7 @@ use self::batch::{
 use super::record::Totals;
 use super::schema::Fields;
 use super::{IndexInfo, PolicyIndex, now_rfc3339};
-use crate::corpus::{ProcessorMatcher, SkipReason};
+use crate::corpus::{EntityMatcher, SkipReason};
 use crate::error::IndexError;
 
 /// Everything `build_index` needs, resolved from the command line.
@@ -37,6 +37,8 @@ pub struct IndexConfig {
     pub rebuild: bool,
     pub max_file_bytes: u64,
     pub processors_file: Option<PathBuf>,
+    /// Entity dictionaries to add to or replace the built-in ones (TOML).
+    pub entities_file: Option<PathBuf>,
     /// Commit after about this many bytes of input.
     pub checkpoint_bytes: u64,
     /// Index a git repository's history instead of the roots.
@@ -66,6 +68,7 @@ impl IndexConfig {
             rebuild: false,
             max_file_bytes: 32 * 1024 * 1024,
             processors_file: None,
+            entities_file: None,
             checkpoint_bytes: 256 * 1024 * 1024,
             git: None,
         }
@@ -185,10 +188,8 @@ struct Plan<T> {
 /// `cfg.git`, from a repository's history).
 pub fn build_index(cfg: &IndexConfig, progress: &dyn Progress) -> Result<BuildSummary, IndexError> {
     let started = Instant::now();
-    let matcher = match &cfg.processors_file {
-        Some(p) => ProcessorMatcher::with_file(p)?,
-        None => ProcessorMatcher::builtin(),
-    };
+    let matcher =
+        EntityMatcher::with_files(cfg.processors_file.as_deref(), cfg.entities_file.as_deref())?;
     let mut summary = match &cfg.git {
         Some(git) => run(cfg, git::History::open(git)?, &matcher, progress)?,
         None => run(cfg, files::Files::walk(cfg)?, &matcher, progress)?,
@@ -209,7 +210,7 @@ pub fn build_index(cfg: &IndexConfig, progress: &dyn Progress) -> Result<BuildSu
 fn run<S: Source>(
     cfg: &IndexConfig,
     mut source: S,
-    matcher: &ProcessorMatcher,
+    matcher: &EntityMatcher,
     progress: &dyn Progress,
 ) -> Result<BuildSummary, IndexError> {
     let (index, fields, previous) = dir::open_or_create(cfg)?;

@@ -176,7 +176,13 @@ fn bad_input_is_400_with_a_message_and_unknown_ids_404() {
         ("/api/search?q=cookies&since=2015-13", "not a date"),
         ("/api/search", "missing"),
         ("/api/search?q=cookies&facet=colour", "facets are"),
-        ("/api/trend?q=cookies&by=decade", "year or month"),
+        (
+            "/api/trend?q=cookies&by=decade",
+            "year, half, quarter or month",
+        ),
+        ("/api/trend?q=cookies&unit=domains", "snapshots or sites"),
+        ("/api/search?q=cookies&entity=statute:GDPR", "category"),
+        ("/api/search?q=cookies&min_fk=x", "not a number"),
         ("/api/search?q=%22unbalanced", "syntax"),
     ] {
         let (status, headers, body) = server.get(path);

@@ -335,8 +335,28 @@ fn print_policy(out: &mut dyn Write, p: &PolicyView, color: bool) -> io::Result<
         (Some(r), Some(b)) => writeln!(out, "{} at commit {r} (blob {b})", p.path)?,
         _ => writeln!(out, "{}", p.path)?,
     }
-    if !p.processors.is_empty() {
-        writeln!(out, "processors: {}", p.processors.join(", "))?;
+    for (name, list) in [
+        ("processors", &p.processors),
+        ("trackers", &p.trackers),
+        ("programs", &p.programs),
+        ("laws", &p.laws),
+    ] {
+        if !list.is_empty() {
+            writeln!(out, "{name}: {}", list.join(", "))?;
+        }
+    }
+    let m = &p.measures;
+    if let (Some(w), Some(s)) = (m.words, m.sentences) {
+        let score = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.1}"));
+        writeln!(
+            out,
+            "{w} words, {s} sentences, {} sections · Flesch reading ease {} · \
+             Flesch-Kincaid grade {} · SMOG {}",
+            m.sections.unwrap_or(0),
+            score(m.flesch),
+            score(m.fk_grade),
+            score(m.smog)
+        )?;
     }
     writeln!(out)?;
     if let Some(t) = &p.title
@@ -399,6 +419,9 @@ pub fn print_vendors(
                 "first_date",
                 "last_date",
                 "processors",
+                "trackers",
+                "programs",
+                "laws",
                 "matching_snapshots",
                 "matching_sections",
                 "first_match",
@@ -414,6 +437,9 @@ pub fn print_vendors(
                     opt(&r.first_date),
                     opt(&r.last_date),
                     r.processors.join(";"),
+                    r.trackers.join(";"),
+                    r.programs.join(";"),
+                    r.laws.join(";"),
                     num(r.matching_snapshots),
                     num(r.matching_sections),
                     opt(&r.first_match),
@@ -443,7 +469,7 @@ pub fn print_vendors(
                     "matching", "first hit", "last hit"
                 )?;
             }
-            writeln!(out, "  processors")?;
+            writeln!(out, "  processors · trackers · programs · laws")?;
             for r in rows {
                 let d = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_string());
                 write!(
@@ -463,7 +489,12 @@ pub fn print_vendors(
                         d(&r.last_match)
                     )?;
                 }
-                writeln!(out, "  {}", r.processors.join(", "))?;
+                let named: Vec<String> = [&r.processors, &r.trackers, &r.programs, &r.laws]
+                    .iter()
+                    .filter(|l| !l.is_empty())
+                    .map(|l| l.join(", "))
+                    .collect();
+                writeln!(out, "  {}", named.join(" · "))?;
             }
             writeln!(out, "{}", count_of(rows.len() as u64, "vendor", "vendors"))
         }

@@ -52,6 +52,10 @@ pub struct Group {
     pub last_date: Option<String>,
     /// Processors of the policies in the group (only when asked for).
     pub processors: BTreeSet<String>,
+    /// Trackers, programs and laws of the policies in the group (only when asked for).
+    pub trackers: BTreeSet<String>,
+    pub programs: BTreeSet<String>,
+    pub laws: BTreeSet<String>,
 }
 
 impl Group {
@@ -65,6 +69,9 @@ impl Group {
         self.first_date = min_opt(self.first_date.take(), other.first_date);
         self.last_date = max_opt(self.last_date.take(), other.last_date);
         self.processors.extend(other.processors);
+        self.trackers.extend(other.trackers);
+        self.programs.extend(other.programs);
+        self.laws.extend(other.laws);
     }
 }
 
@@ -88,7 +95,7 @@ pub type Groups = Vec<BTreeMap<String, Group>>;
 /// Collects [`Groups`] for the documents a query matches.
 pub struct GroupCollector {
     pub by: Vec<GroupBy>,
-    /// Also gather each group's processors (for `vendors`).
+    /// Also gather each group's processors, trackers, programs and laws (for `vendors`).
     pub with_processors: bool,
 }
 
@@ -103,6 +110,8 @@ pub struct GroupSegmentCollector {
     processor: Option<StrColumn>,
     /// Per grouping: its entity column (trackers, programs, laws, processors).
     entity: Vec<Option<StrColumn>>,
+    /// With `with_processors`: the tracker, program and law columns.
+    others: Vec<Option<StrColumn>>,
     /// One map per key: local value → (sections, policies, min date ord, max date ord,
     /// processor ords).
     local: Vec<FxHashMap<u64, LocalGroup>>,
@@ -122,6 +131,8 @@ struct LocalGroup {
     min_date: Option<u64>,
     max_date: Option<u64>,
     processors: BTreeSet<u64>,
+    /// Ords in the tracker, program and law columns.
+    others: [BTreeSet<u64>; 3],
 }
 
 /// The local value standing for "no value".
@@ -153,6 +164,15 @@ impl Collector for GroupCollector {
                     None => Ok(None),
                 })
                 .collect::<tantivy::Result<_>>()?,
+            others: if self.with_processors {
+                vec![
+                    ff.str(name::tracker)?,
+                    ff.str(name::program)?,
+                    ff.str(name::law)?,
+                ]
+            } else {
+                Vec::new()
+            },
             local: self.by.iter().map(|_| FxHashMap::default()).collect(),
             current: None,
             current_keys: self.by.iter().map(|_| Vec::new()).collect(),
@@ -216,6 +236,14 @@ impl SegmentCollector for GroupSegmentCollector {
             }
             _ => Vec::new(),
         };
+        let others: Vec<Vec<u64>> = self
+            .others
+            .iter()
+            .map(|c| {
+                c.as_ref()
+                    .map_or_else(Vec::new, |c| c.term_ords(doc).collect())
+            })
+            .collect();
         for (i, by) in self.by.iter().enumerate() {
             let keys = &mut self.current_keys[i];
             keys.clear();
@@ -244,6 +272,9 @@ impl SegmentCollector for GroupSegmentCollector {
                 }
                 if self.with_processors {
                     g.processors.extend(processors.iter().copied());
+                    for (set, ords) in g.others.iter_mut().zip(&others) {
+                        set.extend(ords.iter().copied());
+                    }
                 }
             }
         }
@@ -257,6 +288,11 @@ impl SegmentCollector for GroupSegmentCollector {
                 Some(c) if ord != NONE => c.ord_to_str(ord, &mut s).ok().filter(|f| *f).map(|_| s),
                 _ => None,
             }
+        };
+        let names = |cols: &[Option<StrColumn>], k: usize, ords: &BTreeSet<u64>| {
+            ords.iter()
+                .filter_map(|o| cols.get(k).and_then(|c| text(c, *o)))
+                .collect::<BTreeSet<String>>()
         };
         let mut out = Vec::with_capacity(self.by.len());
         for (i, (by, local)) in self.by.iter().zip(self.local).enumerate() {
@@ -283,6 +319,9 @@ impl SegmentCollector for GroupSegmentCollector {
                         .into_iter()
                         .filter_map(|p| text(&self.processor, p))
                         .collect(),
+                    trackers: names(&self.others, 0, &g.others[0]),
+                    programs: names(&self.others, 1, &g.others[1]),
+                    laws: names(&self.others, 2, &g.others[2]),
                 };
                 groups.entry(name).or_default().merge(group);
             }

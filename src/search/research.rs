@@ -388,9 +388,9 @@ pub fn rising(
         .take(limit)
         .cloned()
         .collect();
+    terms.sort_by(|a, b| a.change.total_cmp(&b.change).then(a.term.cmp(&b.term)));
     let falling: Vec<RisingTerm> = terms
         .iter()
-        .rev()
         .filter(|t| t.change < 0.0)
         .take(limit)
         .cloned()

@@ -447,6 +447,26 @@ fn metric_quartiles_and_rising_words() {
         .collect();
     // "doubleclick" is in d1 (the one 2019-H1 policy) and in no 2018-H1 policy.
     assert!(rising.contains(&"doubleclick"), "{rising:?}");
+    let term = |list: &str, t: &str| {
+        r[list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["term"] == t)
+            .unwrap()
+            .clone()
+    };
+    let dc = term("rising", "doubleclick");
+    assert_eq!(
+        (dc["from_policies"].as_u64(), dc["to_policies"].as_u64()),
+        (Some(0), Some(1))
+    );
+    assert_eq!(
+        (dc["from_share"].as_f64(), dc["to_share"].as_f64()),
+        (Some(0.0), Some(1.0))
+    );
+    // "we" is in every policy of both periods: no change, in neither list.
+    assert!(!rising.contains(&"we"));
     let falling: Vec<&str> = r["falling"]
         .as_array()
         .unwrap()
@@ -457,6 +477,9 @@ fn metric_quartiles_and_rising_words() {
         falling.contains(&"claus"),
         "the stem of clause: {falling:?}"
     );
+    let claus = term("falling", "claus");
+    assert_eq!(claus["from_policies"], 4);
+    assert_eq!(claus["from_share"], 1.0);
     assert_eq!(r["from_policies"], 4);
     assert_eq!(r["to_policies"], 1);
     let bad = env.run(&["rising", "--from", "2018-H3", "--to", "2019"]);

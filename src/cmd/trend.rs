@@ -20,9 +20,13 @@ pub(super) fn run(args: TrendArgs) -> anyhow::Result<Exit> {
         eprintln!("policies: chart written to {}", path.display());
     }
     super::with_stdout(|out| print_trend(out, &t, args.format.into()))?;
-    let any = t
-        .rows
-        .iter()
-        .any(|r| r.matches.iter().any(|c| c.policies_matching > 0));
+    // With queries: did any match? Without (a measure alone): is there any period?
+    let any = if t.queries.is_empty() {
+        !t.rows.is_empty()
+    } else {
+        t.rows
+            .iter()
+            .any(|r| r.matches.iter().any(|c| c.policies_matching > 0))
+    };
     Ok(Exit::matched(any))
 }

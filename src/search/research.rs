@@ -7,7 +7,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 use tantivy::query::AllQuery;
 use tantivy::schema::Value;
-use tantivy::{Searcher, TantivyDocument};
+use tantivy::{DocSet, Searcher, TantivyDocument};
 
 use super::rows::{PolicyRow, Rows, collect_rows, date_text};
 use super::trend::{Period, near_classes};
@@ -325,28 +325,20 @@ pub fn rising(
             .terms()
             .stream()
             .map_err(tantivy::TantivyError::from)?;
-        let mut postings_buf = Vec::new();
         while stream.advance() {
             let info = stream.value();
             if u64::from(info.doc_freq) < min_policies.min(2) {
                 continue;
             }
             let mut postings = inverted
-                .read_block_postings_from_terminfo(info, tantivy::schema::IndexRecordOption::Basic)
+                .read_postings_from_terminfo(info, tantivy::schema::IndexRecordOption::Basic)
                 .map_err(tantivy::TantivyError::from)?;
             let mut here = [0u64; 2];
             let mut last = [u64::MAX; 2];
-            loop {
-                postings_buf.clear();
-                postings_buf.extend_from_slice(postings.docs());
-                if postings_buf.is_empty() {
-                    break;
-                }
-                for &doc in &postings_buf {
-                    let s = side[doc as usize];
-                    if s == NEITHER {
-                        continue;
-                    }
+            let mut doc = postings.doc();
+            while doc != tantivy::TERMINATED {
+                let s = side[doc as usize];
+                if s != NEITHER {
                     let k = usize::from(s - 1);
                     // A policy's sections are consecutive documents.
                     if last[k] != num[doc as usize] {
@@ -354,7 +346,7 @@ pub fn rising(
                         here[k] += 1;
                     }
                 }
-                postings.advance();
+                doc = postings.advance();
             }
             if here != [0, 0] {
                 let e = counts.entry(stream.key().to_vec()).or_default();

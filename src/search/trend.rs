@@ -362,15 +362,15 @@ pub fn trend(
             None => undated += 1,
         }
     }
-    let span = match (
-        by_period.keys().next().copied(),
-        by_period.keys().next_back().copied(),
-    ) {
-        (Some(a), Some(b)) => a..=b,
-        _ => 1..=0,
+    let first = by_period.keys().next().copied();
+    let last = by_period.keys().next_back().copied();
+    let span: Vec<i64> = match (first, last) {
+        (Some(a), Some(b)) => (a..=b).collect(),
+        _ => Vec::new(),
     };
     let empty = Vec::new();
     let rows = span
+        .into_iter()
         .map(|p| {
             let rows = by_period.get(&p).unwrap_or(&empty);
             let units = period_units(rows, cfg.unit, cfg.dedup);

@@ -72,6 +72,8 @@ pub(crate) struct Form {
     until: String,
     vendor: String,
     processor: String,
+    /// `CATEGORY:NAME` filters, added by clicking a tracker, program or law.
+    entities: Vec<String>,
     per_vendor: bool,
     exact: bool,
 }
@@ -84,6 +86,7 @@ impl Form {
             until: p.get("until").unwrap_or_default(),
             vendor: p.get("vendor").unwrap_or_default(),
             processor: p.get("processor").unwrap_or_default(),
+            entities: p.all("entity"),
             per_vendor: p.flag("per_vendor"),
             exact: p.flag("exact"),
         }
@@ -92,7 +95,7 @@ impl Form {
     /// The form's state as link parameters, with `page`.
     fn pairs(&self, page: usize) -> Vec<(&'static str, String)> {
         let flag = |b: bool| if b { "1".to_string() } else { String::new() };
-        vec![
+        let mut pairs = vec![
             ("q", self.q.clone()),
             ("since", self.since.clone()),
             ("until", self.until.clone()),
@@ -108,7 +111,9 @@ impl Form {
                     String::new()
                 },
             ),
-        ]
+        ];
+        pairs.extend(self.entities.iter().map(|e| ("entity", e.clone())));
+        pairs
     }
 
     /// The same search narrowed by one more filter.
@@ -122,6 +127,11 @@ impl Form {
         if key == "year" {
             pairs.push(("since", value.to_string()));
             pairs.push(("until", value.to_string()));
+        } else if matches!(key, "tracker" | "program" | "law") {
+            let entity = format!("{key}:{value}");
+            if !self.entities.contains(&entity) {
+                pairs.push(("entity", entity));
+            }
         } else {
             pairs.push((key, value.to_string()));
         }
@@ -207,6 +217,9 @@ fn facet_view(form: &Form, name: &str, counts: &[FacetCount]) -> FacetView {
     let key: &'static str = match name {
         "year" => "year",
         "vendor" => "vendor",
+        "tracker" => "tracker",
+        "program" => "program",
+        "law" => "law",
         _ => "processor",
     };
     let max = counts.iter().map(|c| c.policies).max().unwrap_or(1).max(1);
@@ -277,7 +290,7 @@ pub(crate) async fn search_page(State(app): State<Arc<App>>, RawQuery(q): RawQue
         prev: (page > 1).then(|| link("/", &form.pairs(page - 1))),
         next: ((page * PAGE_SIZE) < total as usize && shown == PAGE_SIZE)
             .then(|| link("/", &form.pairs(page + 1))),
-        facets: ["year", "vendor", "processor"]
+        facets: ["year", "vendor", "processor", "tracker", "program", "law"]
             .iter()
             .filter_map(|name| {
                 result
@@ -668,6 +681,8 @@ pub(crate) struct TrendTable {
 #[template(path = "trend.html")]
 struct TrendTemplate {
     by: String,
+    unit: String,
+    dedup: String,
     queries_form: Vec<String>,
     since: String,
     until: String,
@@ -688,6 +703,10 @@ pub(crate) async fn trend_page(State(app): State<Arc<App>>, RawQuery(q): RawQuer
     let by = params.get("by").unwrap_or_else(|| "year".to_string());
     let mut page = TrendTemplate {
         by: by.clone(),
+        unit: params
+            .get("unit")
+            .unwrap_or_else(|| "snapshots".to_string()),
+        dedup: params.get("dedup").unwrap_or_else(|| "none".to_string()),
         queries_form: Vec::new(),
         since: params.get("since").unwrap_or_default(),
         until: params.get("until").unwrap_or_default(),
@@ -739,12 +758,12 @@ pub(crate) async fn trend_page(State(app): State<Arc<App>>, RawQuery(q): RawQuer
             .iter()
             .map(|r| TrendRowView {
                 period: r.period.clone(),
-                total: r.policies_total,
+                total: r.total,
                 cells: r
                     .matches
                     .iter()
                     .map(|c| TrendCellView {
-                        matching: c.policies_matching,
+                        matching: c.matching,
                         share: format!("{:.1}%", c.share * 100.0),
                     })
                     .collect(),

@@ -167,7 +167,14 @@ impl Params {
             let page = self.number("page", 100_000)?.unwrap_or(1).max(1);
             cfg.limit = Some(PAGE_SIZE);
             cfg.offset = (page - 1) * PAGE_SIZE;
-            cfg.facets = vec![GroupBy::Year, GroupBy::Vendor, GroupBy::Processor];
+            cfg.facets = vec![
+                GroupBy::Year,
+                GroupBy::Vendor,
+                GroupBy::Processor,
+                GroupBy::Tracker,
+                GroupBy::Program,
+                GroupBy::Law,
+            ];
             cfg.facet_limit = 15;
         }
         Ok(cfg)

@@ -84,27 +84,22 @@ pub fn readability<'a>(texts: impl IntoIterator<Item = &'a str>) -> Readability 
 /// Syllables of one word: vowel groups among its ASCII letters, less a silent final
 /// `e`, at least 1.
 pub fn syllables(word: &str) -> u64 {
-    let letters: Vec<u8> = word
-        .bytes()
-        .filter(u8::is_ascii_alphabetic)
-        .map(|b| b.to_ascii_lowercase())
-        .collect();
     let vowel = |b: u8| matches!(b, b'a' | b'e' | b'i' | b'o' | b'u' | b'y');
     let mut groups = 0u64;
-    let mut prev = false;
-    for &b in &letters {
+    let mut prev_vowel = false;
+    // The last two letters, lower-cased.
+    let (mut last, mut before_last) = (0u8, 0u8);
+    for b in word.bytes().filter(u8::is_ascii_alphabetic) {
+        let b = b.to_ascii_lowercase();
         let v = vowel(b);
-        if v && !prev {
+        if v && !prev_vowel {
             groups += 1;
         }
-        prev = v;
+        prev_vowel = v;
+        before_last = last;
+        last = b;
     }
-    let n = letters.len();
-    if groups > 1
-        && n >= 2
-        && letters[n - 1] == b'e'
-        && letters[n - 2] != b'l'
-        && !vowel(letters[n - 2])
+    if groups > 1 && last == b'e' && before_last != 0 && before_last != b'l' && !vowel(before_last)
     {
         groups -= 1;
     }
@@ -121,32 +116,36 @@ pub struct Fingerprints {
 /// Fingerprints of a policy's text after its header line.
 pub fn fingerprints(text: &str) -> Fingerprints {
     let mut exact = Xxh3::new();
-    let mut counts = [0i32; 64];
-    // The last three tokens, lower-cased, for the shingles.
+    // Per bit, how many shingle hashes have it set (branch-free, so it vectorises).
+    let mut ones = [0u32; 64];
+    let mut shingles = 0u32;
+    // The last three tokens, lower-cased, reusing their buffers.
     let mut window: [String; 3] = Default::default();
     let mut n = 0usize;
     let mut shingle = String::new();
-    let add = |counts: &mut [i32; 64], s: &str| {
+    let add = |ones: &mut [u32; 64], shingles: &mut u32, s: &str| {
         let h = xxh3_64(s.as_bytes());
-        for (bit, c) in counts.iter_mut().enumerate() {
-            if h >> bit & 1 == 1 {
-                *c += 1;
-            } else {
-                *c -= 1;
-            }
+        for (bit, c) in ones.iter_mut().enumerate() {
+            *c += (h >> bit & 1) as u32;
         }
+        *shingles += 1;
     };
     for token in text
         .split(|c: char| !c.is_alphanumeric())
         .filter(|t| !t.is_empty())
     {
-        let lower = token.to_lowercase();
+        window.rotate_left(1);
+        let lower = &mut window[2];
+        lower.clear();
+        if token.is_ascii() {
+            lower.extend(token.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+        } else {
+            lower.push_str(&token.to_lowercase());
+        }
         if n > 0 {
             exact.update(b" ");
         }
         exact.update(lower.as_bytes());
-        window.rotate_left(1);
-        window[2] = lower;
         n += 1;
         if n >= 3 {
             shingle.clear();
@@ -155,21 +154,19 @@ pub fn fingerprints(text: &str) -> Fingerprints {
             shingle.push_str(&window[1]);
             shingle.push(' ');
             shingle.push_str(&window[2]);
-            add(&mut counts, &shingle);
+            add(&mut ones, &mut shingles, &shingle);
         }
     }
     if (1..3).contains(&n) {
         let start = 3 - n;
-        add(&mut counts, &window[start..].join(" "));
+        add(&mut ones, &mut shingles, &window[start..].join(" "));
     }
-    let simhash = if n == 0 {
-        0
-    } else {
-        counts
-            .iter()
-            .enumerate()
-            .fold(0u64, |h, (bit, &c)| if c > 0 { h | 1 << bit } else { h })
-    };
+    // A bit is set when more shingles have it than not (counter +1/-1 above zero).
+    let simhash =
+        ones.iter().enumerate().fold(
+            0u64,
+            |h, (bit, &c)| if 2 * c > shingles { h | 1 << bit } else { h },
+        );
     Fingerprints {
         text_hash: exact.digest(),
         simhash,

@@ -346,6 +346,21 @@ fn changes_page_and_api_agree_with_policies_diff() {
     assert!(page.contains("<ins>never </ins>"), "{page}");
     assert!(page.contains("data-change=\"added\""), "{page}");
     assert!(page.contains("data-change=\"removed\""), "{page}");
+    // Side by side: the old words in one column, the new in the other.
+    let (status, _, page) = server.get("/changes/acme.com?layout=side");
+    assert_eq!(status, 200);
+    let old = page.split("<p class=\"old\"").nth(1).unwrap_or("");
+    let old = &old[..old.find("</p>").unwrap_or(0)];
+    let new = page.split("<p class=\"new\"").nth(1).unwrap_or("");
+    let new = &new[..new.find("</p>").unwrap_or(0)];
+    assert!(old.contains("We ") && !old.contains("<ins>"), "{old}");
+    assert!(
+        new.contains("<ins>never </ins>") && !new.contains("<del>"),
+        "{new}"
+    );
+    assert!(page.contains(">New text.</ins>"), "{page}");
+    let (status, _, _) = server.get("/changes/acme.com?layout=diagonal");
+    assert_eq!(status, 400);
     let (status, _, _) = server.get("/api/diff?vendor=acme.com&from=2015-13-01");
     assert_eq!(status, 400);
     let (status, _, _) = server.get("/api/diff?vendor=nobody.example");

@@ -575,6 +575,8 @@ struct ChangesTemplate {
     to: String,
     snapshots: Vec<SnapshotLink>,
     sections: Vec<ChangeView>,
+    /// Old and new text in two columns instead of one marked-up text.
+    side: bool,
 }
 
 /// The request of `/changes/VENDOR` and `/api/diff`.
@@ -605,7 +607,18 @@ pub(crate) async fn changes_page(
     RawQuery(q): RawQuery,
 ) -> Response {
     use policies::search::diff::{Change, diff};
-    let req = match Params::parse(q.as_deref()).and_then(|p| diff_request(vendor, &p)) {
+    let params = match Params::parse(q.as_deref()) {
+        Ok(p) => p,
+        Err(e) => return e.html(),
+    };
+    let side = match params.get("layout").as_deref() {
+        None | Some("inline") => false,
+        Some("side") => true,
+        Some(other) => {
+            return WebError::BadRequest(format!("layout={other}: use inline or side")).html();
+        }
+    };
+    let req = match diff_request(vendor, &params) {
         Ok(r) => r,
         Err(e) => return e.html(),
     };
@@ -653,6 +666,7 @@ pub(crate) async fn changes_page(
             to: date(&d.to),
             snapshots,
             sections,
+            side,
             d,
         },
     )

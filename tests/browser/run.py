@@ -6,8 +6,9 @@
 Copies tests/fixtures/seeds/* (plus one hostile policy for the escaping check) into
 WORKDIR/corpus, runs `policies index --quiet` in WORKDIR, starts
 `policies serve --bind 127.0.0.1:0 --quiet` there, reads the port from its stderr and
-checks the search, facet, policy and index pages against the CLI's own answers.
-Screenshots of each page go to SHOTS as PNG.
+checks the search, facet, policy, index, changes and trend pages against the CLI's own
+answers. One seed vendor gets a second, later snapshot (a section removed, one added, one
+word changed) for the changes page. Screenshots of each page go to SHOTS as PNG.
 
 Exit status: 0 all checks passed, 1 a check failed (expected and found are printed),
 77 chromium, chromedriver or selenium is missing (prints `SKIPPED: ...`).
@@ -25,7 +26,9 @@ import tempfile
 import threading
 import time
 import traceback
+import html
 import urllib.parse
+import urllib.request
 from pathlib import Path
 
 CHROMIUM = os.environ.get("POLICIES_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -39,6 +42,12 @@ PHRASE = '"credit card"'
 EVIL_WORD = "zqxjkevil"
 LITERAL_SCRIPT = "<script>window.__pwned=1</script>"
 LITERAL_BREAKOUT = '"><img src=x onerror="window.__pwned=2">'
+# The second snapshot of one seed vendor (check f): a new section, and one word of a kept
+# section replaced (so the diff has a changed section as well as an added and a removed one).
+NEW_HEADING = "Wombat ledger notices"
+NEW_TEXT = "We keep a wombat ledger of every newsletter request and erase it each spring."
+CHANGED_WORD = "quokkas"
+TREND_QUERIES = [PHRASE, "cookies"]
 
 
 def skip(what):
@@ -123,7 +132,74 @@ def evil_policy(seed_file):
     )
 
 
+HEADING_RE = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+ARCHIVED_RE = re.compile(r"(archived on )(\d{4})-(\d{2})-(\d{2})")
+PLAIN_HEADING_RE = re.compile(r"\w[\w ,'-]*")
+MARKUP_RE = re.compile(r"[\[\]*_`\\<>#|]")
+
+
+def md_sections(lines):
+    """Each Markdown heading of `lines`: its level, its text, the lines it spans (heading
+    included), whether a deeper heading follows it (a parent) and its text on one line."""
+    heads = [(i, len(m.group(1)), m.group(2)) for i, line in enumerate(lines) if (m := HEADING_RE.match(line))]
+    out = []
+    for k, (start, level, heading) in enumerate(heads):
+        end, next_level = heads[k + 1][:2] if k + 1 < len(heads) else (len(lines), 0)
+        out.append({
+            "level": level, "heading": heading, "start": start, "end": end,
+            "leaf": next_level <= level, "text": " ".join(" ".join(lines[start + 1:end]).split()),
+        })
+    return out
+
+
+def second_snapshot(seeds):
+    """A later snapshot of the first seed with two plain `#`/`##` sections besides its title
+    (no subsections, no Markdown in heading or text): the first such section removed, one
+    word of the last replaced by CHANGED_WORD, and a NEW_HEADING section appended."""
+    for seed in seeds:
+        lines = seed.read_text(encoding="utf-8").splitlines()
+        header = ARCHIVED_RE.search(lines[0]) if lines else None
+        vendor = re.search(r"from the (\S+) privacy policy", lines[0]) if lines else None
+        secs = md_sections(lines)
+        plain = [
+            s for s in secs[1:]
+            if s["level"] <= 2 and s["leaf"] and PLAIN_HEADING_RE.fullmatch(s["heading"])
+            and len(s["text"].split()) >= 5 and not MARKUP_RE.search(s["text"])
+        ]
+        if header is None or vendor is None or len(plain) < 2:
+            continue
+        removed, edited = plain[0], plain[-1]
+        year, month, day = int(header.group(2)), header.group(3), min(int(header.group(4)), 28)
+        old_date = f"{header.group(2)}-{month}-{header.group(4)}"
+        new_date = f"{year + 2}-{month}-{day:02d}"
+        new = list(lines)
+        new[0] = ARCHIVED_RE.sub(lambda m: f"{m.group(1)}{new_date}", new[0], count=1)
+        word_re = re.compile(r"(?<![\w-])[A-Za-z]{5,}(?![\w-])")
+        for i in range(edited["start"] + 1, edited["end"]):
+            m = word_re.search(new[i])
+            if m:
+                changed = {"heading": edited["heading"], "old_word": m.group(0)}
+                new[i] = new[i][:m.start()] + CHANGED_WORD + new[i][m.end():]
+                break
+        else:
+            continue
+        del new[removed["start"]:removed["end"]]
+        while new and not new[-1].strip():
+            new.pop()
+        text = "\n".join(new) + f"\n\n## {NEW_HEADING}\n\n{NEW_TEXT}\n"
+        return text, {
+            "seed": seed.name, "vendor": vendor.group(1), "old_date": old_date, "new_date": new_date,
+            "removed_heading": removed["heading"], "removed_text": removed["text"],
+            "added_heading": NEW_HEADING, "added_text": NEW_TEXT, "changed": changed,
+        }
+    raise CheckFailed(
+        "a seed for the second snapshot\n    expected: a seed with an `archived on YYYY-MM-DD` header and two plain "
+        f"`#`/`##` sections besides its title\n    found:    none of {[p.name for p in seeds]}"
+    )
+
+
 def prepare_corpus(workdir, seeds_dir):
+    """Write the corpus; returns what the second snapshot of one vendor changed (check f)."""
     corpus = workdir / "corpus"
     corpus.mkdir(parents=True, exist_ok=True)
     seeds = sorted(p for p in seeds_dir.iterdir() if p.is_file())
@@ -132,6 +208,9 @@ def prepare_corpus(workdir, seeds_dir):
     for p in seeds:
         shutil.copy(p, corpus / p.name)
     (corpus / "999_evil_example.txt").write_text(evil_policy(seeds[0]), encoding="utf-8")
+    text, changes = second_snapshot(seeds)
+    (corpus / "998_second_snapshot.txt").write_text(text, encoding="utf-8")
+    return changes
 
 
 class Server:
@@ -274,6 +353,23 @@ class Browser:
     def query_params(self):
         return urllib.parse.parse_qs(urllib.parse.urlsplit(self.d.current_url).query)
 
+    def submit_form(self, form_css, choices, css, what):
+        """Pick options in the form's selects ({name: visible text}), click its submit button
+        and wait for the next page."""
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support.ui import Select
+
+        form = self.wait_for(form_css, what)
+        for name, label in choices.items():
+            sel = form.find_elements(By.CSS_SELECTOR, f"select[name={name}]")
+            expect(len(sel) == 1, f"{what}: the form has one select name={name}", 1, len(sel))
+            options = [o.text for o in Select(sel[0]).options]
+            expect(label in options, f"{what}: the {name} select offers {label!r}", label, options)
+            Select(sel[0]).select_by_visible_text(label)
+        buttons = form.find_elements(By.CSS_SELECTOR, "button[type=submit]")
+        expect(len(buttons) == 1, f"{what}: the form has one submit button", 1, [x.text for x in buttons])
+        return self.click_and_wait(buttons[0], css, what)
+
     def pwned(self):
         return self.d.execute_script("return typeof window.__pwned === 'undefined' ? null : String(window.__pwned);")
 
@@ -405,6 +501,183 @@ def check_escaping(b):
     print("  window.__pwned undefined on both pages; <script> and the <img> breakout shown as text")
 
 
+def words(text):
+    return " ".join(text.split())
+
+
+def check_changes(b, binary, workdir, changes):
+    """(f) /changes/VENDOR, inline and side by side, against `policies diff VENDOR --format json`."""
+    from selenium.webdriver.common.by import By
+
+    vendor = changes["vendor"]
+    print(f"(f) /changes/{vendor}: {changes['old_date']} → {changes['new_date']}")
+    cli = json.loads(run_cli(binary, workdir, "diff", vendor, "--format", "json"))
+    dates = ((cli.get("from") or {}).get("date"), (cli.get("to") or {}).get("date"))
+    expect(dates == (changes["old_date"], changes["new_date"]),
+           f"`policies diff {vendor}` compares the seed with the second snapshot written",
+           (changes["old_date"], changes["new_date"]), dates)
+    by_kind = {k: [s for s in cli["sections"] if s["change"] == k] for k in ("added", "removed", "changed")}
+    for kind, heading in (("added", changes["added_heading"]), ("removed", changes["removed_heading"]),
+                          ("changed", changes["changed"]["heading"])):
+        expect([s["heading_path"][-1] for s in by_kind[kind]] == [heading],
+               f"`policies diff {vendor} --format json`: the {kind} section is the one the corpus {kind}",
+               [heading], [s["heading_path"] for s in by_kind[kind]])
+
+    def sections(kind):
+        return b.all(f"section.sec.change-{kind}")
+
+    def heading(sec):
+        return sec.find_element(By.TAG_NAME, "h3").text
+
+    def one(kind, name):
+        found = [s for s in sections(kind) if name in heading(s)]
+        expect(len(found) == 1, f"one section.change-{kind} whose heading contains {name!r}",
+               1, [heading(s) for s in sections(kind)])
+        return found[0]
+
+    def check_summary(layout):
+        text = b.wait_for("#summary", f"the {layout} changes page has a summary").text
+        m = re.search(r"(\d+) added, (\d+) removed, (\d+) changed, (\d+) unchanged", text)
+        expect(m is not None, f"{layout}: #summary reads 'N added, N removed, N changed, N unchanged'",
+               "those four counts", repr(text))
+        found = dict(zip(("added", "removed", "changed", "unchanged"), map(int, m.groups())))
+        want = {k: cli[k] for k in found}
+        expect(found == want, f"{layout}: #summary counts equal `policies diff {vendor} --format json`", want, found)
+        expect(changes["old_date"] in text and changes["new_date"] in text,
+               f"{layout}: #summary names both snapshots' dates", (changes["old_date"], changes["new_date"]), repr(text))
+        shown = {k: len(sections(k)) for k in ("added", "removed", "changed")}
+        want = {k: cli[k] for k in shown}
+        expect(shown == want, f"{layout}: section.change-KIND elements per kind equal the CLI's counts", want, shown)
+        return found
+
+    # Inline (the default layout): one text per section, insertions and deletions marked.
+    b.d.get(urllib.parse.urljoin(b.base, f"/changes/{urllib.parse.quote(vendor)}"))
+    b.wait_for("section.sec", f"/changes/{vendor} lists changed sections")
+    counts = check_summary("inline")
+    one("added", changes["added_heading"])
+    one("removed", changes["removed_heading"])
+    for s in by_kind["changed"]:
+        sec = one("changed", s["heading_path"][-1])
+        for op, tag in (("insert", "ins"), ("delete", "del")):
+            want = words(" ".join(w["text"] for w in s["words"] if w["op"] == op))
+            found = words(" ".join(e.text for e in sec.find_elements(By.TAG_NAME, tag)))
+            expect(found == want, f"inline: the <{tag}> text of changed section {s['heading_path'][-1]!r} "
+                   f"is the CLI's {op} runs", repr(want), repr(found))
+    expect(not b.all(".side-by-side"), "inline: no .side-by-side blocks", 0, len(b.all(".side-by-side")))
+    b.shot("7-changes-inline")
+
+    # Side by side: the layout select, then Compare.
+    b.submit_form(f"form[action='/changes/{vendor}']", {"layout": "side by side"}, ".side-by-side",
+                  "choosing layout 'side by side' and clicking Compare")
+    params = b.query_params()
+    expect(params.get("layout") == ["side"], "the Compare button submits layout=side", "layout=side", b.d.current_url)
+    expect(check_summary("side by side") == counts, "side by side: the same counts as inline", counts, "different")
+    for sec in b.all("section.sec"):
+        blocks = sec.find_elements(By.CSS_SELECTOR, ".side-by-side")
+        olds = sec.find_elements(By.CSS_SELECTOR, ".side-by-side > p.old")
+        news = sec.find_elements(By.CSS_SELECTOR, ".side-by-side > p.new")
+        expect((len(blocks), len(olds), len(news)) == (1, 1, 1),
+               f"side by side: section {heading(sec)!r} has one .side-by-side with one p.old and one p.new",
+               (1, 1, 1), (len(blocks), len(olds), len(news)))
+        o, n = olds[0].rect, news[0].rect
+        expect(o["x"] + o["width"] <= n["x"] + 0.5,
+               f"side by side: in {heading(sec)!r} the old column is left of the new one, not overlapping",
+               "old right edge <= new left edge", f"old {o}, new {n}")
+        expect(not olds[0].find_elements(By.TAG_NAME, "ins") and not news[0].find_elements(By.TAG_NAME, "del"),
+               f"side by side: no <ins> in the old column and no <del> in the new one ({heading(sec)!r})",
+               "none", "found")
+
+    def columns(sec):
+        return (words(sec.find_element(By.CSS_SELECTOR, "p.old").text),
+                words(sec.find_element(By.CSS_SELECTOR, "p.new").text))
+
+    old_text, new_text = columns(one("added", changes["added_heading"]))
+    expect(changes["added_text"] in new_text and changes["added_text"] not in old_text,
+           "side by side: the added section's text is in the new column only",
+           f"new column has {changes['added_text']!r}, old column empty of it", f"old {old_text!r}, new {new_text!r}")
+    old_text, new_text = columns(one("removed", changes["removed_heading"]))
+    expect(changes["removed_text"] in old_text and changes["removed_text"] not in new_text,
+           "side by side: the removed section's text is in the old column only",
+           f"old column has {changes['removed_text']!r}, new column empty of it", f"old {old_text!r}, new {new_text!r}")
+    sec = one("changed", changes["changed"]["heading"])
+    dels = [e.text for e in sec.find_elements(By.CSS_SELECTOR, "p.old del")]
+    ins = [e.text for e in sec.find_elements(By.CSS_SELECTOR, "p.new ins")]
+    expect(any(changes["changed"]["old_word"] in d for d in dels) and any(CHANGED_WORD in i for i in ins),
+           f"side by side: the changed word is <del> in the old column and <ins> in the new one",
+           f"del {changes['changed']['old_word']!r}, ins {CHANGED_WORD!r}", f"del {dels}, ins {ins}")
+    print(f"  {counts}; side by side: {len(b.all('section.sec'))} sections in two columns")
+    b.shot("8-changes-side")
+
+
+def trend_table(b):
+    """The rows of table#trend: (period, total, [matching per query])."""
+    cells = b.d.execute_script("""
+        return Array.from(document.querySelectorAll('table#trend tr'))
+            .filter(tr => tr.querySelector('td'))
+            .map(tr => Array.from(tr.cells).map(c => c.textContent.trim()));""")
+    rows = []
+    for r in cells:
+        expect(len(r) == 2 + 2 * len(TREND_QUERIES), "a #trend row has period, total, and matching and share per query",
+               2 + 2 * len(TREND_QUERIES), r)
+        try:
+            rows.append((r[0], int(r[1].replace(",", "")), [int(c.replace(",", "")) for c in r[2::2]]))
+        except ValueError:
+            raise CheckFailed(f"#trend numbers\n    expected: integers in the total and matching columns\n    found:    {r}") from None
+    return rows
+
+
+def check_trend_view(b, binary, workdir, by, unit):
+    """The chart and table of the trend page now shown, against the CLI with --by and --unit."""
+    what = f"/trend by {by}, counting {unit}"
+    img = b.wait_for("img#chart", f"{what}: the page has the chart")
+    src = img.get_attribute("src") or ""
+    url = urllib.parse.urlsplit(src)
+    params = urllib.parse.parse_qs(url.query)
+    expect(url.path == "/trend.svg" and params.get("q") == TREND_QUERIES and params.get("by") == [by]
+           and params.get("unit", ["snapshots"]) == [unit],
+           f"{what}: img#chart's src is /trend.svg with the page's queries",
+           f"/trend.svg?q=…&q=cookies&by={by}&unit={unit}", src)
+    loaded = b.d.execute_script("return arguments[0].complete && arguments[0].naturalWidth;", img)
+    expect(loaded, f"{what}: the browser loaded the chart", "naturalWidth > 0", loaded)
+    with urllib.request.urlopen(src, timeout=60) as r:
+        status, ctype, svg = r.status, r.headers.get("Content-Type", ""), r.read().decode("utf-8")
+    expect(status == 200 and "image/svg+xml" in ctype and "<svg" in svg, f"{what}: {src} is an SVG image",
+           "200, image/svg+xml, <svg …>", f"{status}, {ctype!r}, {svg[:80]!r}")
+    # Plotters draws axes and ticks as black <polyline>s and the grid as <line>s; each
+    # query's series is a coloured <polyline> (one per run of non-empty periods, plus
+    # its legend sample), so count the series by colour.
+    strokes = re.findall(r"<(?:polyline|path)\b[^>]*?\bstroke=\"([^\"]+)\"", svg)
+    colours = sorted({c.lower() for c in strokes} - {"#000000", "black", "none"})
+    expect(len(colours) == len(TREND_QUERIES), f"{what}: the chart draws one coloured line per query",
+           len(TREND_QUERIES), f"{len(colours)} ({colours}; strokes {sorted(set(strokes))})")
+    labels = [html.unescape(t).strip() for t in re.findall(r"<text\b[^>]*>([^<]*)</text>", svg)]
+    expect(all(q in labels for q in TREND_QUERIES), f"{what}: the chart's legend names every query",
+           TREND_QUERIES, labels)
+    args = ["trend", *TREND_QUERIES, "--format", "json"] + (["--by", by] if by != "year" else []) + \
+        (["--unit", unit] if unit != "snapshots" else [])
+    cli = json.loads(run_cli(binary, workdir, *args))
+    want = [(r["period"], r["total"], [m["matching"] for m in r["matches"]]) for r in cli["rows"]]
+    found = trend_table(b)
+    expect(found == want, f"{what}: table#trend rows equal `policies {' '.join(args)}` (period, total, matching)",
+           want, found)
+    print(f"  {what}: {len(found)} rows equal the CLI's; chart {len(colours)} lines")
+
+
+def check_trend(b, binary, workdir):
+    """(g) /trend: chart and table by year, then by half-year counting sites."""
+    print("(g) /trend")
+    query = urllib.parse.urlencode([("q", q) for q in TREND_QUERIES] + [("by", "year")])
+    b.d.get(urllib.parse.urljoin(b.base, f"/trend?{query}"))
+    check_trend_view(b, binary, workdir, "year", "snapshots")
+    b.submit_form("form[action='/trend']", {"by": "half", "unit": "sites (once per period)"}, "img#chart",
+                  "choosing per half and counting sites, then Draw")
+    params = b.query_params()
+    expect(params.get("by") == ["half"] and params.get("unit") == ["sites"] and params.get("q") == TREND_QUERIES,
+           "the Draw button submits the queries with by=half&unit=sites", "q=…&by=half&unit=sites", b.d.current_url)
+    check_trend_view(b, binary, workdir, "half", "sites")
+    b.shot("9-trend")
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -430,7 +703,7 @@ def main():
     server = driver = None
     profile = tempfile.mkdtemp(prefix="policies-chromium-")
     try:
-        prepare_corpus(workdir, Path(args.seeds))
+        changes = prepare_corpus(workdir, Path(args.seeds))
         run_cli(binary, workdir, "index", "--quiet")
         server = Server(binary, workdir)
         base = server.url()
@@ -458,6 +731,8 @@ def main():
             step(check_policy_page, b)
         step(check_index_page, b, binary, workdir)
         step(check_escaping, b)
+        step(check_changes, b, binary, workdir, changes)
+        step(check_trend, b, binary, workdir)
     except CheckFailed as e:
         failures.append(str(e))
     except Exception:

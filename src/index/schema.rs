@@ -132,8 +132,8 @@ fn u64_indexed_stored_fast(_: &Kinds) -> FieldKind {
 fn u64_indexed_fast(_: &Kinds) -> FieldKind {
     FieldKind::U64((INDEXED | FAST).into())
 }
-fn f64_indexed_stored_fast(_: &Kinds) -> FieldKind {
-    FieldKind::F64((INDEXED | STORED | FAST).into())
+fn f64_stored_fast(_: &Kinds) -> FieldKind {
+    FieldKind::F64((STORED | FAST).into())
 }
 
 fields! {
@@ -167,13 +167,13 @@ fields! {
     /// Laws named anywhere in the policy.
     law: keyword,
     /// The policy's words, sentences and sections (see `corpus::measures`).
-    words: u64_indexed_stored_fast,
-    sentences: u64_indexed_stored_fast,
-    sections: u64_indexed_stored_fast,
+    words: u64_stored_fast,
+    sentences: u64_stored_fast,
+    sections: u64_stored_fast,
     /// The policy's readability scores; absent when it has no words.
-    flesch: f64_indexed_stored_fast,
-    fk_grade: f64_indexed_stored_fast,
-    smog: f64_indexed_stored_fast,
+    flesch: f64_stored_fast,
+    fk_grade: f64_stored_fast,
+    smog: f64_stored_fast,
     /// Fingerprints of the policy's wording, for de-duplication.
     text_hash: u64_stored_fast,
     simhash: u64_stored_fast,

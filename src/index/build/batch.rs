@@ -329,9 +329,13 @@ pub(super) fn index_text(
         counters.no_header.fetch_add(1, Ordering::Relaxed);
     }
     let id = policy_id(id_path);
-    for doc in policy_docs(fields, origin, &id, &policy) {
-        writer.add_document(doc)?;
-    }
+    // One group: tantivy writes a group's documents to one segment, in order, so a
+    // policy's sections are consecutive documents (counts per policy rely on it).
+    writer.run(
+        policy_docs(fields, origin, &id, &policy)
+            .into_iter()
+            .map(tantivy::indexer::UserOperation::Add),
+    )?;
     counters
         .sections
         .fetch_add(policy.sections.len() as u64, Ordering::Relaxed);

@@ -175,8 +175,9 @@ def second_snapshot(seeds):
         new = list(lines)
         new[0] = ARCHIVED_RE.sub(lambda m: f"{m.group(1)}{new_date}", new[0], count=1)
         word_re = re.compile(r"(?<![\w-])[A-Za-z]{5,}(?![\w-])")
+        query_words = {w.lower() for q in (PHRASE, *TREND_QUERIES) for w in re.findall(r"\w+", q)}
         for i in range(edited["start"] + 1, edited["end"]):
-            m = word_re.search(new[i])
+            m = next((m for m in word_re.finditer(new[i]) if m.group(0).lower() not in query_words), None)
             if m:
                 changed = {"heading": edited["heading"], "old_word": m.group(0)}
                 new[i] = new[i][:m.start()] + CHANGED_WORD + new[i][m.end():]
@@ -637,8 +638,16 @@ def check_trend_view(b, binary, workdir, by, unit):
            and params.get("unit", ["snapshots"]) == [unit],
            f"{what}: img#chart's src is /trend.svg with the page's queries",
            f"/trend.svg?q=…&q=cookies&by={by}&unit={unit}", src)
-    loaded = b.d.execute_script("return arguments[0].complete && arguments[0].naturalWidth;", img)
-    expect(loaded, f"{what}: the browser loaded the chart", "naturalWidth > 0", loaded)
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    try:
+        WebDriverWait(b.d, WAIT).until(
+            lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0;", img))
+    except TimeoutException:
+        state = b.d.execute_script("return [arguments[0].complete, arguments[0].naturalWidth];", img)
+        raise CheckFailed(f"{what}: the browser loads the chart\n    expected: img#chart complete with "
+                          f"naturalWidth > 0 within {WAIT}s\n    found:    [complete, naturalWidth] = {state}") from None
     with urllib.request.urlopen(src, timeout=60) as r:
         status, ctype, svg = r.status, r.headers.get("Content-Type", ""), r.read().decode("utf-8")
     expect(status == 200 and "image/svg+xml" in ctype and "<svg" in svg, f"{what}: {src} is an SVG image",

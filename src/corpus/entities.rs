@@ -387,7 +387,9 @@ impl EntityMatcher {
                 names.push((*category, name.clone()));
             }
         }
+        // A DFA: the fastest search, for a table of a few hundred short names.
         let automaton = AhoCorasickBuilder::new()
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
             .build(&patterns)?;

@@ -22,7 +22,7 @@
 //!   simhashes differ in at most [`NEAR_BITS`] bits.
 
 use serde::Serialize;
-use xxhash_rust::xxh3::{Xxh3, xxh3_64};
+use xxhash_rust::xxh3::xxh3_64;
 
 /// Hamming distance up to which two simhashes are near-duplicates (3 of 64 bits, the
 /// threshold Manku, Jain and Das Sarma found for web pages).
@@ -46,25 +46,12 @@ pub fn readability<'a>(texts: impl IntoIterator<Item = &'a str>) -> Readability 
     let mut r = Readability::default();
     for text in texts {
         for line in text.lines() {
-            let mut words_since_end = false;
-            for token in line.split_whitespace() {
-                if token.chars().any(char::is_alphanumeric) {
-                    r.words += 1;
-                    let s = syllables(token);
-                    r.syllables += s;
-                    if s >= 3 {
-                        r.polysyllables += 1;
-                    }
-                    words_since_end = true;
-                }
-                let ends = token
-                    .trim_end_matches(['"', '\'', ')', ']', '\u{201d}', '\u{2019}'])
-                    .ends_with(['.', '!', '?']);
-                if ends && words_since_end {
-                    r.sentences += 1;
-                    words_since_end = false;
-                }
-            }
+            // ASCII lines (most of them) take the byte-wise path; the rules are the same.
+            let words_since_end = if line.is_ascii() {
+                count_ascii_line(&mut r, line.as_bytes())
+            } else {
+                count_tokens(&mut r, line.split_whitespace())
+            };
             if words_since_end {
                 r.sentences += 1;
             }
@@ -79,6 +66,102 @@ pub fn readability<'a>(texts: impl IntoIterator<Item = &'a str>) -> Readability 
         r.smog = Some(1.0430 * (r.polysyllables as f64 * 30.0 / s).sqrt() + 3.1291);
     }
     r
+}
+
+/// Counts the words, syllables and sentence ends of one line's tokens; whether words
+/// follow the last sentence end.
+fn count_tokens<'a>(r: &mut Readability, tokens: impl Iterator<Item = &'a str>) -> bool {
+    let mut words_since_end = false;
+    for token in tokens {
+        let is_word = token.chars().any(char::is_alphanumeric);
+        if is_word {
+            r.words += 1;
+            let s = syllables(token);
+            r.syllables += s;
+            if s >= 3 {
+                r.polysyllables += 1;
+            }
+            words_since_end = true;
+        }
+        let ends = token
+            .trim_end_matches(['"', '\'', ')', ']', '\u{201d}', '\u{2019}'])
+            .ends_with(['.', '!', '?']);
+        if ends && words_since_end {
+            r.sentences += 1;
+            words_since_end = false;
+        }
+    }
+    words_since_end
+}
+
+/// [`count_tokens`] for an ASCII line, in one pass over its bytes: the same rules.
+fn count_ascii_line(r: &mut Readability, line: &[u8]) -> bool {
+    let vowel = |b: u8| matches!(b, b'a' | b'e' | b'i' | b'o' | b'u' | b'y');
+    let mut words_since_end = false;
+    // The token being read.
+    let mut in_token = false;
+    let mut has_alnum = false;
+    let mut groups = 0u64;
+    let mut prev_vowel = false;
+    let (mut last, mut before_last) = (0u8, 0u8);
+    // The token's last byte that is not a closing quote or bracket.
+    let mut last_kept = 0u8;
+    let mut end_token = |has_alnum: bool, groups: u64, last: u8, before_last: u8, kept: u8| {
+        if has_alnum {
+            let mut s = groups;
+            if s > 1
+                && last == b'e'
+                && before_last != 0
+                && before_last != b'l'
+                && !vowel(before_last)
+            {
+                s -= 1;
+            }
+            let s = s.max(1);
+            r.words += 1;
+            r.syllables += s;
+            if s >= 3 {
+                r.polysyllables += 1;
+            }
+            words_since_end = true;
+        }
+        if matches!(kept, b'.' | b'!' | b'?') && words_since_end {
+            r.sentences += 1;
+            words_since_end = false;
+        }
+    };
+    for &b in line.iter().chain(std::iter::once(&b' ')) {
+        // White space as `char::is_whitespace` has it in ASCII (with the vertical tab).
+        if b.is_ascii_whitespace() || b == 0x0b {
+            if in_token {
+                end_token(has_alnum, groups, last, before_last, last_kept);
+                in_token = false;
+            }
+            continue;
+        }
+        if !in_token {
+            in_token = true;
+            has_alnum = false;
+            groups = 0;
+            prev_vowel = false;
+            (last, before_last, last_kept) = (0, 0, 0);
+        }
+        has_alnum |= b.is_ascii_alphanumeric();
+        if b.is_ascii_alphabetic() {
+            let l = b.to_ascii_lowercase();
+            let v = vowel(l);
+            if v && !prev_vowel {
+                groups += 1;
+            }
+            prev_vowel = v;
+            before_last = last;
+            last = l;
+        }
+        if !matches!(b, b'"' | b'\'' | b')' | b']') {
+            last_kept = b;
+        }
+    }
+    words_since_end
 }
 
 /// Syllables of one word: vowel groups among its ASCII letters, less a silent final
@@ -113,63 +196,130 @@ pub struct Fingerprints {
     pub simhash: u64,
 }
 
+/// Per bit position, how many of the words added have that bit set, kept bit-sliced:
+/// `planes[p]` holds bit `p` of every position's count, so adding a word is a ripple
+/// carry through a few planes instead of 64 additions.
+#[derive(Default)]
+struct BitCounter {
+    /// 32 planes count to 2^32 − 1 words, far beyond any policy's shingles.
+    planes: [u64; 32],
+    words: u64,
+}
+
+impl BitCounter {
+    fn add(&mut self, word: u64) {
+        let mut carry = word;
+        for plane in self.planes.iter_mut() {
+            if carry == 0 {
+                break;
+            }
+            let next = *plane & carry;
+            *plane ^= carry;
+            carry = next;
+        }
+        self.words += 1;
+    }
+
+    /// The word whose bit is set where more than half of the words added have it.
+    fn majority(&self) -> u64 {
+        (0..64).fold(0u64, |h, bit| {
+            let count: u64 = self
+                .planes
+                .iter()
+                .enumerate()
+                .map(|(p, plane)| (plane >> bit & 1) << p)
+                .sum();
+            if 2 * count > self.words {
+                h | 1 << bit
+            } else {
+                h
+            }
+        })
+    }
+}
+
+/// The tokens read so far: lower-cased and joined by spaces (hashed whole for
+/// `text_hash`; each shingle is a slice of it, from its first token to the end).
+struct Joined {
+    bytes: Vec<u8>,
+    /// Where the last three tokens start in `bytes`.
+    starts: [usize; 3],
+    /// Tokens ended.
+    n: usize,
+    counter: BitCounter,
+}
+
+impl Joined {
+    fn start_token(&mut self) {
+        if self.n > 0 {
+            self.bytes.push(b' ');
+        }
+        self.starts[self.n % 3] = self.bytes.len();
+    }
+
+    /// Ends the token that is `word` in the text; a word that is not all ASCII is
+    /// lower-cased again as a whole (Unicode's final sigma depends on the word).
+    fn end_token(&mut self, word: &str, ascii: bool) {
+        if !ascii {
+            self.bytes.truncate(self.starts[self.n % 3]);
+            self.bytes.extend_from_slice(word.to_lowercase().as_bytes());
+        }
+        self.n += 1;
+        if self.n >= 3 {
+            self.counter
+                .add(xxh3_64(&self.bytes[self.starts[self.n % 3]..]));
+        }
+    }
+}
+
 /// Fingerprints of a policy's text after its header line.
 pub fn fingerprints(text: &str) -> Fingerprints {
-    let mut exact = Xxh3::new();
-    // Per bit, how many shingle hashes have it set (branch-free, so it vectorises).
-    let mut ones = [0u32; 64];
-    let mut shingles = 0u32;
-    // The last three tokens, lower-cased, reusing their buffers.
-    let mut window: [String; 3] = Default::default();
-    let mut n = 0usize;
-    let mut shingle = String::new();
-    let add = |ones: &mut [u32; 64], shingles: &mut u32, s: &str| {
-        let h = xxh3_64(s.as_bytes());
-        for (bit, c) in ones.iter_mut().enumerate() {
-            *c += (h >> bit & 1) as u32;
-        }
-        *shingles += 1;
+    let mut j = Joined {
+        bytes: Vec::with_capacity(text.len()),
+        starts: [0; 3],
+        n: 0,
+        counter: BitCounter::default(),
     };
-    for token in text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|t| !t.is_empty())
-    {
-        window.rotate_left(1);
-        let lower = &mut window[2];
-        lower.clear();
-        if token.is_ascii() {
-            lower.extend(token.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+    // The token being read: where it starts in `text`, and whether it is all ASCII.
+    let mut token: Option<(usize, bool)> = None;
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let (word, len) = if b < 0x80 {
+            (b.is_ascii_alphanumeric(), 1)
         } else {
-            lower.push_str(&token.to_lowercase());
+            let c = text[i..].chars().next().unwrap_or(' ');
+            (c.is_alphanumeric(), c.len_utf8())
+        };
+        if word {
+            match &mut token {
+                None => {
+                    j.start_token();
+                    token = Some((i, len == 1));
+                }
+                Some((_, ascii)) => *ascii &= len == 1,
+            }
+            if len == 1 {
+                j.bytes.push(b.to_ascii_lowercase());
+            } else {
+                j.bytes.extend_from_slice(&bytes[i..i + len]);
+            }
+        } else if let Some((from, ascii)) = token.take() {
+            j.end_token(&text[from..i], ascii);
         }
-        if n > 0 {
-            exact.update(b" ");
-        }
-        exact.update(lower.as_bytes());
-        n += 1;
-        if n >= 3 {
-            shingle.clear();
-            shingle.push_str(&window[0]);
-            shingle.push(' ');
-            shingle.push_str(&window[1]);
-            shingle.push(' ');
-            shingle.push_str(&window[2]);
-            add(&mut ones, &mut shingles, &shingle);
-        }
+        i += len;
     }
-    if (1..3).contains(&n) {
-        let start = 3 - n;
-        add(&mut ones, &mut shingles, &window[start..].join(" "));
+    if let Some((from, ascii)) = token {
+        j.end_token(&text[from..], ascii);
+    }
+    if (1..3).contains(&j.n) {
+        j.counter.add(xxh3_64(&j.bytes));
     }
     // A bit is set when more shingles have it than not (counter +1/-1 above zero).
-    let simhash =
-        ones.iter().enumerate().fold(
-            0u64,
-            |h, (bit, &c)| if 2 * c > shingles { h | 1 << bit } else { h },
-        );
     Fingerprints {
-        text_hash: exact.digest(),
-        simhash,
+        text_hash: xxh3_64(&j.bytes),
+        simhash: j.counter.majority(),
     }
 }
 
@@ -196,6 +346,24 @@ mod tests {
     }
 
     #[test]
+    fn the_ascii_path_counts_as_the_general_one() {
+        for line in [
+            "We use cookies. We share data!  (See \"Terms.\") e.g. U.S. law",
+            "- a list item with table and use",
+            "... ?! x.",
+            "",
+            "2018 3rd-party, Inc.'s data)",
+            "tab\tand\u{b}vertical\u{c}feed.",
+        ] {
+            let mut a = Readability::default();
+            let mut b = Readability::default();
+            let ea = count_ascii_line(&mut a, line.as_bytes());
+            let eb = count_tokens(&mut b, line.split_whitespace());
+            assert_eq!((a, ea), (b, eb), "{line:?}");
+        }
+    }
+
+    #[test]
     fn sentences_and_scores() {
         let r = readability(["We use cookies. We share data!\n- a list item\n\nWhy?"]);
         assert_eq!(r.words, 10);
@@ -204,6 +372,40 @@ mod tests {
         let by_hand = 0.39 * (10.0 / 4.0) + 11.8 * (r.syllables as f64 / 10.0) - 15.59;
         assert!((fk - by_hand).abs() < 1e-9);
         assert_eq!(readability([""]).flesch, None);
+    }
+
+    #[test]
+    fn bit_counter_counts_each_position() {
+        let words = [0b1011u64, 0b0011, 0b1000, u64::MAX, 1 << 63];
+        let mut c = BitCounter::default();
+        for w in words {
+            c.add(w);
+        }
+        for bit in 0..64 {
+            let by_hand = words.iter().filter(|w| *w >> bit & 1 == 1).count() as u64;
+            let counted: u64 = c
+                .planes
+                .iter()
+                .enumerate()
+                .map(|(p, plane)| (plane >> bit & 1) << p)
+                .sum();
+            assert_eq!(counted, by_hand, "bit {bit}");
+        }
+        // Bits 0, 1 and 3 are set in 3 of 5 words; bit 63 in 2.
+        assert_eq!(c.majority(), 0b1011);
+    }
+
+    #[test]
+    fn tokens_are_runs_of_letters_and_digits_of_any_script() {
+        // Hashed by hand: the tokens lower-cased and joined by single spaces.
+        let f = fingerprints("Ça va, 2018—données; naïve_x ß ΟΔΟΣ");
+        assert_eq!(
+            f.text_hash,
+            xxh3_64("ça va 2018 données naïve x ß οδος".as_bytes())
+        );
+        // Three tokens make one shingle: the simhash is its hash.
+        assert_eq!(fingerprints("A b, C").simhash, xxh3_64(b"a b c"));
+        assert_eq!(fingerprints("Two words").simhash, xxh3_64(b"two words"));
     }
 
     #[test]

@@ -486,3 +486,30 @@ fn metric_quartiles_and_rising_words() {
     assert_eq!(bad.code, 2);
     assert!(bad.stderr.contains("2018-H3"), "{}", bad.stderr);
 }
+
+/// A name across the place where a long paragraph is cut into parts is still the
+/// policy's: entities are found before the cut.
+#[test]
+fn a_name_across_a_cut_of_a_long_paragraph_is_found() {
+    let env = TestEnv::new();
+    // One paragraph without sentence ends, the law's long name starting ~20 bytes
+    // before byte 4,000 of the body: every possible cut at white space near the limit
+    // falls inside the name.
+    let name = "Children\u{2019}s Online Privacy Protection Act";
+    let filler = "word ".repeat(796);
+    let text = format!("# Policy\n\n{filler}{name} and more words after it\n");
+    let at = text.find("Children").unwrap() - "# Policy\n\n".len();
+    assert!((3970..4000).contains(&at), "{at}");
+    env.write(
+        "corpus/long.md",
+        format!("{}{text}", policy_header("long.example", "2015-01-01")),
+    );
+    env.ok(&["index", "corpus", "-q"]);
+    let r: Value = env.json(&[
+        "query", "*", "--facet", "law", "--limit", "0", "--format", "json",
+    ]);
+    assert_eq!(r["facets"]["law"][0]["value"], "COPPA", "{r}");
+    // The body was indeed cut: more than one part.
+    let hits = env.ok(&["query", "*", "--all", "--format", "jsonl"]).stdout;
+    assert!(hits.lines().count() >= 2, "{hits}");
+}

@@ -91,19 +91,32 @@ pub fn parse_policy(text: &str, fallback_vendor: &str, matcher: &EntityMatcher) 
                 (h.clone(), vec![h], 0)
             }
         };
-        for (part, body) in split_body(raw.body).into_iter().enumerate() {
+        // Entities are found in the whole section before it is split, so that a cut
+        // never hides a name; a part's own processors are found in the part.
+        let whole = {
+            let mut texts: Vec<&str> = raw.leads.iter().map(String::as_str).collect();
+            texts.push(&heading);
+            texts.push(&raw.body);
+            matcher.find_all(&texts)
+        };
+        entities.extend(&whole);
+        let parts = split_body(raw.body);
+        let split = parts.len() > 1;
+        for (part, body) in parts.into_iter().enumerate() {
             // The lead headings belong to the first part only.
             let leads = if part == 0 {
                 raw.leads.clone()
             } else {
                 Vec::new()
             };
-            let mut texts: Vec<&str> = leads.iter().map(String::as_str).collect();
-            texts.push(&heading);
-            texts.push(&body);
-            let found = matcher.find_all(&texts);
-            entities.extend(&found);
-            let processors = found.processor;
+            let processors = if split {
+                let mut texts: Vec<&str> = leads.iter().map(String::as_str).collect();
+                texts.push(&heading);
+                texts.push(&body);
+                matcher.find_all(&texts).processor
+            } else {
+                whole.processor.clone()
+            };
             sections.push(Section {
                 heading: heading.clone(),
                 heading_path: heading_path.clone(),
@@ -602,6 +615,17 @@ fn cut_point(text: &str, max: usize) -> usize {
     let mut limit = max;
     while !text.is_char_boundary(limit) {
         limit -= 1;
+    }
+    // After the last sentence end in the second half (a phrase or a name seldom spans
+    // two sentences), else at the last white space.
+    let sentence_end = [". ", "! ", "? ", ".\n", "; "]
+        .iter()
+        .filter_map(|end| text[..limit].rfind(end).map(|i| i + 1))
+        .max();
+    if let Some(i) = sentence_end
+        && i > limit / 2
+    {
+        return i;
     }
     match text[..limit].rfind(char::is_whitespace) {
         Some(i) if i > 0 => i,

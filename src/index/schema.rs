@@ -11,7 +11,7 @@ use tantivy::tokenizer::{
 use tantivy::{Index, IndexSettings};
 
 /// Bumped whenever fields, their options or the sectioning change.
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 
 /// Tokenizer for full text: words, lower-cased, English stemming.
 pub const TEXT_TOKENIZER: &str = "en_stem";

@@ -12,6 +12,12 @@ use policies::search::trend::trend;
 
 pub(super) fn run(args: TrendArgs) -> anyhow::Result<Exit> {
     let cfg = super::args::trend_config(&args)?;
+    if args.plot.is_some() && cfg.queries.is_empty() {
+        anyhow::bail!(
+            "bad --plot: the chart draws each query's share; give a query or an --entity \
+             (a --metric alone is a table)"
+        );
+    }
     let idx = open_or_build(args.index.as_deref())?;
     let searcher = idx.reader()?.searcher();
     let t = trend(&idx, &searcher, &cfg).context("trend failed")?;

@@ -104,8 +104,10 @@ where
         .iter()
         .flat_map(|r| r.matches.iter().map(|c| c.share))
         .fold(0.0f64, f64::max);
-    // Headroom above the lines for the legend.
-    let y_top = (max_share * 100.0 * 1.3).clamp(1.0, 130.0);
+    // Headroom above the lines for the legend, but never past 100%: when the lines run
+    // high, the legend goes to the lower right instead.
+    let y_top = (max_share * 100.0 * 1.3).clamp(1.0, 100.0);
+    let legend_low = max_share * 100.0 * 1.3 > 100.0;
     let per = match trend.by {
         Period::Year => "year",
         Period::Half => "half-year",
@@ -167,7 +169,11 @@ where
     }
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
+        .position(if legend_low {
+            SeriesLabelPosition::LowerRight
+        } else {
+            SeriesLabelPosition::UpperLeft
+        })
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
         .label_font(("sans-serif", 14))

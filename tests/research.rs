@@ -285,6 +285,26 @@ fn entities_as_facets_filters_and_aliases() {
         vendors,
         BTreeSet::from(["a.com".to_string(), "d.com".to_string()])
     );
+    // Each hit carries the policy's entities: both name the GDPR; d.com names
+    // DoubleClick, a.com no tracker.
+    for l in r.stdout.lines() {
+        let h: Value = serde_json::from_str(l).unwrap();
+        assert_eq!(h["laws"], serde_json::json!(["GDPR"]), "{h}");
+        let trackers = if h["vendor"] == "d.com" {
+            serde_json::json!(["Google"])
+        } else {
+            serde_json::json!([])
+        };
+        assert_eq!(h["trackers"], trackers, "{h}");
+    }
+    let csv = env
+        .ok(&[
+            "query", "*", "--entity", "law:GDPR", "--vendor", "d.com", "--format", "csv",
+        ])
+        .stdout;
+    let mut lines = csv.lines();
+    assert!(lines.next().unwrap().ends_with(",trackers,programs,laws"));
+    assert!(lines.next().unwrap().ends_with(",Google,,GDPR"), "{csv}");
     let r = env.run(&["query", "*", "--entity", "statute:GDPR"]);
     assert_eq!(r.code, 2);
     assert!(

@@ -284,9 +284,12 @@ pub const CSV_HEADER: &[&str] = &[
     "snippet",
     "url",
     "path",
+    "trackers",
+    "programs",
+    "laws",
 ];
 
-fn csv_row(h: &Hit) -> [String; 13] {
+fn csv_row(h: &Hit) -> [String; 16] {
     [
         h.rank.to_string(),
         format!("{:.4}", h.score),
@@ -301,6 +304,9 @@ fn csv_row(h: &Hit) -> [String; 13] {
         h.snippet.text.clone(),
         h.url.clone().unwrap_or_default(),
         h.path.clone(),
+        h.trackers.join(";"),
+        h.programs.join(";"),
+        h.laws.join(";"),
     ]
 }
 

@@ -85,6 +85,10 @@ pub struct Hit {
     pub part: u64,
     pub processors: Vec<String>,
     pub section_processors: Vec<String>,
+    /// Trackers, programs and laws the whole policy names.
+    pub trackers: Vec<String>,
+    pub programs: Vec<String>,
+    pub laws: Vec<String>,
     pub snippet: Snippet,
     pub url: Option<String>,
     pub source_url: Option<String>,

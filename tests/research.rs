@@ -533,3 +533,53 @@ fn a_name_across_a_cut_of_a_long_paragraph_is_found() {
     let hits = env.ok(&["query", "*", "--all", "--format", "jsonl"]).stdout;
     assert!(hits.lines().count() >= 2, "{hits}");
 }
+
+/// A word held by one section in each of several segments still counts every policy, and
+/// overlapping periods are refused.
+#[test]
+fn rising_counts_across_segments() {
+    let env = TestEnv::new();
+    let policy = |vendor: &str, date: &str, extra: &str| {
+        format!(
+            "{}# Policy\n\nWe keep records.{extra}\n",
+            policy_header(vendor, date)
+        )
+    };
+    // Three runs, three segments: each holds one policy naming "zebra" once.
+    for (i, (vendor, date)) in [
+        ("a.com", "2018-02-01"),
+        ("b.com", "2018-03-01"),
+        ("c.com", "2018-04-01"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        env.write(&format!("corpus/{i}.md"), policy(vendor, date, " A zebra."));
+        env.ok(&["index", "corpus", "-q"]);
+    }
+    env.write("corpus/later.md", policy("d.com", "2019-05-01", ""));
+    env.ok(&["index", "corpus", "-q"]);
+    let stats: Value = env.json(&["stats", "--format", "json"]);
+    assert!(stats["segments"].as_u64().unwrap() >= 2, "{stats}");
+    let r: Value = env.json(&[
+        "rising",
+        "--from",
+        "2018",
+        "--to",
+        "2019",
+        "--min-policies",
+        "3",
+        "--format",
+        "json",
+    ]);
+    let zebra = r["falling"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["term"] == "zebra")
+        .unwrap_or_else(|| panic!("{r}"));
+    assert_eq!(zebra["from_policies"], 3);
+    let bad = env.run(&["rising", "--from", "2018", "--to", "2018-H2"]);
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("overlap"), "{}", bad.stderr);
+}

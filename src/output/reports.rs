@@ -170,12 +170,7 @@ pub fn print_trend(out: &mut dyn Write, t: &Trend, format: OutputFormat) -> io::
                     max_share[i] * 100.0
                 )?;
             }
-            let metric_name = t.metric.map(|m| {
-                serde_json::to_value(m)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default()
-            });
+            let metric_name = t.metric.map(|m| m.field_name().to_string());
             write!(out, "{:<8} {:>8}", "period", "total")?;
             if let Some(m) = &metric_name {
                 write!(out, " {:>27}", format!("{m}: q1 / median / q3"))?;

@@ -76,7 +76,7 @@ pub fn print_history(out: &mut dyn Write, h: &History, format: OutputFormat) -> 
                     write!(out, "  {u}")?;
                 }
                 if let Some(r) = &s.revision {
-                    write!(out, "  commit {}", &r[..r.len().min(12)])?;
+                    write!(out, "  commit {}", r.get(..12).unwrap_or(r))?;
                 }
                 writeln!(out)?;
             }

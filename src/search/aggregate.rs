@@ -33,7 +33,7 @@ impl GroupBy {
     /// The entity column a grouping reads, if it groups by entities.
     fn entity_column(self) -> Option<&'static str> {
         match self {
-            GroupBy::Processor => Some(name::processor),
+            // Processors are read from the collector's own processor column.
             GroupBy::Tracker => Some(name::tracker),
             GroupBy::Program => Some(name::program),
             GroupBy::Law => Some(name::law),

@@ -332,18 +332,15 @@ fn rewrite_leaf(leaf: UserInputLeaf, rw: &Rewriter) -> Result<UserInputAst, Stri
     match leaf_field(&leaf) {
         Some("date") => date_leaf(leaf),
         Some("year") => year_leaf(leaf),
-        Some(field) if Category::from_name(field).is_some() => {
-            let category = Category::from_name(field).expect("checked");
-            Ok(match leaf {
-                UserInputLeaf::Literal(mut l) => {
-                    if let Some(name) = rw.entities.canonical_name(category, &l.phrase) {
-                        l.phrase = name.to_string();
-                    }
-                    UserInputLeaf::Literal(l).into()
+        Some(field) if let Some(category) = Category::from_name(field) => Ok(match leaf {
+            UserInputLeaf::Literal(mut l) => {
+                if let Some(name) = rw.entities.canonical_name(category, &l.phrase) {
+                    l.phrase = name.to_string();
                 }
-                other => other.into(),
-            })
-        }
+                UserInputLeaf::Literal(l).into()
+            }
+            other => other.into(),
+        }),
         _ => Ok(leaf.into()),
     }
 }

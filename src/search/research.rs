@@ -10,7 +10,7 @@ use tantivy::schema::Value;
 use tantivy::{DocSet, Searcher, TantivyDocument};
 
 use super::rows::{PolicyRow, Rows, collect_rows, date_text};
-use super::trend::{Period, near_classes};
+use super::trend::{Period, classes_by_key, near_classes, share};
 use super::{Filters, QueryConfig, build_query};
 use crate::error::SearchError;
 use crate::index::PolicyIndex;
@@ -165,14 +165,7 @@ pub fn clusters(
         let hashes: Vec<u64> = rows.rows.iter().map(|r| r.simhash).collect();
         near_classes(&hashes).0
     } else {
-        let mut ids: FxHashMap<u64, usize> = FxHashMap::default();
-        rows.rows
-            .iter()
-            .map(|r| {
-                let next = ids.len();
-                *ids.entry(r.text_hash).or_insert(next)
-            })
-            .collect()
+        classes_by_key(rows.rows.iter().map(|r| r.text_hash)).0
     };
     let mut groups: FxHashMap<usize, Vec<&PolicyRow>> = FxHashMap::default();
     for (r, c) in rows.rows.iter().zip(class) {
@@ -281,6 +274,13 @@ pub fn rising(
     };
     let (from_by, from_i) = period(from, "--from")?;
     let (to_by, to_i) = period(to, "--to")?;
+    let (a, b) = (from_by.month_span(from_i), to_by.month_span(to_i));
+    if a.0 <= b.1 && b.0 <= a.1 {
+        return Err(SearchError::BadArgument {
+            argument: "--from/--to",
+            message: format!("{from} and {to} overlap; compare two separate periods"),
+        });
+    }
     let f = &idx.fields;
     // Per segment: each document's side, and each policy counted per side.
     let mut totals = [FxHashSet::default(), FxHashSet::default()];
@@ -327,9 +327,6 @@ pub fn rising(
             .map_err(tantivy::TantivyError::from)?;
         while stream.advance() {
             let info = stream.value();
-            if u64::from(info.doc_freq) < min_policies.min(2) {
-                continue;
-            }
             let mut postings = inverted
                 .read_postings_from_terminfo(info, tantivy::schema::IndexRecordOption::Basic)
                 .map_err(tantivy::TantivyError::from)?;
@@ -360,8 +357,8 @@ pub fn rising(
         .into_iter()
         .filter(|(_, c)| c[0].max(c[1]) >= min_policies)
         .map(|(term, c)| {
-            let from_share = ratio(c[0], n_from);
-            let to_share = ratio(c[1], n_to);
+            let from_share = share(c[0] as usize, n_from as usize);
+            let to_share = share(c[1] as usize, n_to as usize);
             RisingTerm {
                 term: String::from_utf8_lossy(&term).into_owned(),
                 from_policies: c[0],
@@ -399,14 +396,6 @@ pub fn rising(
         took_ms: started.elapsed().as_millis() as u64,
         index_complete: idx.info.incomplete.is_none(),
     })
-}
-
-fn ratio(part: u64, whole: u64) -> f64 {
-    if whole == 0 {
-        0.0
-    } else {
-        part as f64 / whole as f64
-    }
 }
 
 /// Snapshots of the rows by vendor, for reports: vendor → dates.

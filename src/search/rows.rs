@@ -106,6 +106,8 @@ pub struct RowSegmentCollector {
     metric_f64: Option<Column<f64>>,
     /// Vendor ord → index into `vendors`.
     vendor_of_ord: FxHashMap<u64, u32>,
+    /// Date ord → the day as `YYYYMMDD`.
+    day_of_ord: FxHashMap<u64, Option<u32>>,
     vendors: Vec<String>,
     rows: Vec<PolicyRow>,
 }
@@ -135,6 +137,7 @@ impl Collector for RowCollector {
             metric_u64,
             metric_f64,
             vendor_of_ord: FxHashMap::default(),
+            day_of_ord: FxHashMap::default(),
             vendors: Vec::new(),
             rows: Vec::new(),
         })
@@ -147,8 +150,9 @@ impl Collector for RowCollector {
     fn merge_fruits(&self, fruits: Vec<Rows>) -> tantivy::Result<Rows> {
         let mut out = Rows::default();
         let mut vendor_ids: FxHashMap<String, u32> = FxHashMap::default();
-        // A snapshot's sections are written together, but nothing forbids a merge from
-        // leaving them in two segments: rows of one number are added up.
+        // A snapshot's sections are written as one group, into one segment (see
+        // `index::build::batch`); rows of one number are added up all the same, so that
+        // an index built otherwise still counts each snapshot once.
         let mut seen: FxHashMap<u64, usize> = FxHashMap::default();
         for fruit in fruits {
             let local: Vec<u32> = fruit
@@ -208,12 +212,16 @@ impl SegmentCollector for RowSegmentCollector {
                 i
             }
         };
-        let date = self.date.as_ref().and_then(|c| {
-            let ord = c.term_ords(doc).next()?;
-            let mut s = String::new();
-            c.ord_to_str(ord, &mut s).ok()?;
-            date_number(&s)
-        });
+        let date = match self.date.as_ref().and_then(|c| c.term_ords(doc).next()) {
+            Some(ord) => *self.day_of_ord.entry(ord).or_insert_with(|| {
+                let mut s = String::new();
+                self.date
+                    .as_ref()
+                    .and_then(|c| c.ord_to_str(ord, &mut s).ok())
+                    .and_then(|_| date_number(&s))
+            }),
+            None => None,
+        };
         let metric = match (&self.metric_u64, &self.metric_f64) {
             (Some(c), _) => c.first(doc).map(|v| v as f64),
             (_, Some(c)) => c.first(doc),

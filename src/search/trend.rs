@@ -59,14 +59,30 @@ impl Period {
         }
     }
 
+    /// The first and last month (counted from year 0) of a period number.
+    pub fn month_span(self, i: i64) -> (i64, i64) {
+        match self {
+            Period::Year => (i * 12, i * 12 + 11),
+            Period::Half => (i * 6, i * 6 + 5),
+            Period::Quarter => (i * 3, i * 3 + 2),
+            Period::Month => (i, i),
+        }
+    }
+
     /// Parses a label back: its period length and number. Also takes `YYYY-MM`.
     pub fn parse_label(label: &str) -> Option<(Period, i64)> {
-        let y: i64 = label.get(..4)?.parse().ok()?;
+        // Digits only where numbers go (`parse` would take a sign).
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        let year = label.get(..4)?;
+        if !digits(year) {
+            return None;
+        }
+        let y: i64 = year.parse().ok()?;
         if label.len() == 4 {
             return Some((Period::Year, y));
         }
         let rest = label.get(4..)?;
-        let n = |s: &str| s.parse::<i64>().ok();
+        let n = |s: &str| digits(s).then(|| s.parse::<i64>().ok()).flatten();
         match rest.as_bytes() {
             [b'-', b'H', ..] => n(&rest[2..])
                 .filter(|h| (1..=2).contains(h))
@@ -259,7 +275,7 @@ fn period_units<'a>(rows: &[&'a PolicyRow], unit: Unit, dedup: Dedup) -> PeriodU
 }
 
 /// Classes of equal keys: each item's class number, and how many classes.
-fn classes_by_key(keys: impl Iterator<Item = u64>) -> (Vec<usize>, usize) {
+pub(super) fn classes_by_key(keys: impl Iterator<Item = u64>) -> (Vec<usize>, usize) {
     let mut ids: FxHashMap<u64, usize> = FxHashMap::default();
     let class = keys
         .map(|k| {
@@ -432,7 +448,7 @@ pub fn trend(
     })
 }
 
-fn share(part: usize, whole: usize) -> f64 {
+pub(super) fn share(part: usize, whole: usize) -> f64 {
     if whole == 0 {
         0.0
     } else {
@@ -459,6 +475,14 @@ mod tests {
             assert_eq!(Period::parse_label(label), Some((by, i)));
         }
         assert_eq!(Period::parse_label("2018-H3"), None);
+        assert_eq!(Period::parse_label("+201"), None);
+        assert_eq!(Period::parse_label("2018-H+1"), None);
+        assert_eq!(Period::parse_label("2018-+5"), None);
+        // Spans in months, for overlap tests.
+        assert_eq!(
+            Period::Half.month_span(2018 * 2 + 1),
+            (2018 * 12 + 6, 2018 * 12 + 11)
+        );
         assert_eq!(Period::parse_label("2018-13"), None);
     }
 

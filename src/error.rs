@@ -54,6 +54,12 @@ pub enum IndexError {
     )]
     Damaged { path: PathBuf, reason: String },
     #[error(
+        "the index at {path} holds nothing yet: a build created it and has not committed \
+         (it is still starting, or it was stopped before its first checkpoint); \
+         run `policies index --index {path}` to build it"
+    )]
+    NotYetCommitted { path: PathBuf },
+    #[error(
         "permission denied: cannot read {path}; ask its owner for read access \
          (the index itself may be fine)"
     )]

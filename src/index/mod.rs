@@ -141,6 +141,13 @@ impl PolicyIndex {
         let info: IndexInfo = match metas.payload.as_deref().map(serde_json::from_str) {
             Some(Ok(info)) => info,
             Some(Err(e)) => return Err(damaged(format!("unreadable index metadata: {e}"))),
+            // tantivy writes meta.json when it creates the index; the build's first commit
+            // adds our metadata. In between the index is empty, not damaged.
+            None if metas.segments.is_empty() => {
+                return Err(IndexError::NotYetCommitted {
+                    path: path.to_path_buf(),
+                });
+            }
             None => return Err(damaged("no policies metadata in meta.json".to_string())),
         };
         if info.schema_version != SCHEMA_VERSION {

@@ -20,8 +20,18 @@ pub(super) fn open_or_create(
     }
     let has_meta = dir.join("meta.json").is_file();
     if has_meta && !cfg.rebuild {
-        let opened = PolicyIndex::open(dir)?;
-        return Ok((opened.index, opened.fields, Some(opened.info)));
+        match PolicyIndex::open(dir) {
+            Ok(opened) => return Ok((opened.index, opened.fields, Some(opened.info))),
+            // A build stopped before its first commit left an empty index: carry on with
+            // it (the writer's lock then guards against a build still running in it), or,
+            // made by another schema, start it again.
+            Err(IndexError::NotYetCommitted { .. }) => {
+                if let Some((index, fields)) = reuse_uncommitted(dir) {
+                    return Ok((index, fields, None));
+                }
+            }
+            Err(e) => return Err(e),
+        }
     }
     if dir.exists() && !crate::index::is_empty_dir(dir) && !crate::index::looks_like_index(dir) {
         return Err(IndexError::NotAnIndex { path: dir.clone() });
@@ -35,8 +45,14 @@ pub(super) fn open_or_create(
     if crate::index::looks_like_index(dir) {
         // --rebuild on an index: reuse the directory if the schema matches, so the
         // writer's lock protects a concurrent run; otherwise start from scratch.
-        if let Ok(opened) = PolicyIndex::open(dir) {
-            return Ok((opened.index, opened.fields, None));
+        match PolicyIndex::open(dir) {
+            Ok(opened) => return Ok((opened.index, opened.fields, None)),
+            Err(IndexError::NotYetCommitted { .. }) => {
+                if let Some((index, fields)) = reuse_uncommitted(dir) {
+                    return Ok((index, fields, None));
+                }
+            }
+            Err(_) => {}
         }
         // Delete only the index's own files, and only if nothing else is there.
         let files = crate::index::index_files(dir)
@@ -53,4 +69,17 @@ pub(super) fn open_or_create(
         .create_in_dir(dir)?;
     register_tokenizers(&index);
     Ok((index, fields, None))
+}
+
+/// The empty index a build left before its first commit, when its schema is this
+/// program's.
+fn reuse_uncommitted(dir: &std::path::Path) -> Option<(Index, Fields)> {
+    let index = Index::open_in_dir(dir).ok()?;
+    let (schema, fields) = build_schema();
+    let same = serde_json::to_value(index.schema()).ok()? == serde_json::to_value(&schema).ok()?;
+    if !same {
+        return None;
+    }
+    register_tokenizers(&index);
+    Some((index, fields))
 }

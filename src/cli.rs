@@ -206,6 +206,11 @@ pub struct ServeArgs {
     /// Open the search page in a browser once listening.
     #[arg(long)]
     pub open: bool,
+    /// Megabytes of search answers kept for the index's current commit, so that a
+    /// repeated search is answered without searching again (0: keep none).
+    #[arg(long, value_name = "MB", default_value_t = 64,
+          value_parser = clap::value_parser!(u64).range(0..=16384))]
+    pub cache_mb: u64,
     /// No access log on stderr.
     #[arg(long, short)]
     pub quiet: bool,

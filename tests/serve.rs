@@ -280,6 +280,23 @@ fn a_new_commit_is_served_without_a_restart() {
     assert_eq!(r.status().as_u16(), 304);
     let _ = r.body_mut().read_to_string();
     assert_eq!(server.json("/api/search?q=quokkaword")["total_hits"], 0);
+    // Asked again, the answer is the one kept for this commit (the same but for the time).
+    let first = server.get("/api/search?q=privacy&facet=year");
+    let again = server.get("/api/search?q=privacy&facet=year");
+    assert_eq!(first.1["x-policies-cache"], "miss");
+    assert_eq!(again.1["x-policies-cache"], "hit");
+    let without_time = |body: &str| {
+        let mut v: Value = serde_json::from_str(body).unwrap();
+        v.as_object_mut().unwrap().remove("took_ms");
+        v
+    };
+    assert_eq!(without_time(&first.2), without_time(&again.2));
+    assert!(
+        server
+            .get("/?q=quokkaword")
+            .2
+            .contains("0 matching sections")
+    );
     env.write(
         "corpus/new.md",
         "> *The following text is extracted and transformed from the new.example privacy policy that was archived on 2019-01-01. Please check the [original snapshot on the Wayback Machine](https://web.archive.org/web/20190101000000id_/http%3A//new.example/privacy) for the most accurate reproduction.*\n\n# New\n\nA quokkaword appears.\n",
@@ -298,6 +315,16 @@ fn a_new_commit_is_served_without_a_restart() {
     }
     let (_, headers, _) = server.get("/api/stats");
     assert_ne!(headers["etag"].to_str().unwrap(), etag);
+    // Nothing kept from the earlier commit is served: the page (asked before) and a
+    // repeated API search both show the new policy.
+    assert!(
+        server
+            .get("/?q=quokkaword")
+            .2
+            .contains("1 matching section")
+    );
+    let (_, headers, _) = server.get("/api/search?q=privacy&facet=year");
+    assert_eq!(headers["x-policies-cache"], "miss");
 }
 
 #[cfg(unix)]

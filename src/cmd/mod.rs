@@ -61,6 +61,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
                 bind: args.bind,
                 open: args.open,
                 quiet: args.quiet,
+                cache_bytes: (args.cache_mb as usize) << 20,
             })?;
             Ok(Exit::Match)
         }

@@ -8,6 +8,7 @@
 //! 503 with `Retry-After`), and a [`BUDGET`] per request. Searches run on tokio's
 //! blocking pool; connections are async tasks, so a slow client holds no worker.
 
+mod cache;
 mod pages;
 mod params;
 
@@ -29,7 +30,7 @@ use tokio::sync::Semaphore;
 use policies::error::SearchError;
 use policies::index::PolicyIndex;
 use policies::search::browse::{self, ShowTarget};
-use policies::search::{self as core_search, trend};
+use policies::search::{self as core_search, QueryConfig, SearchResult, trend};
 
 use params::Params;
 
@@ -53,6 +54,8 @@ pub struct ServeConfig {
     pub bind: SocketAddr,
     pub open: bool,
     pub quiet: bool,
+    /// Bytes of search answers kept for the current commit (0: none).
+    pub cache_bytes: usize,
 }
 
 /// What every request shares.
@@ -64,6 +67,8 @@ pub(crate) struct App {
     /// `stats` of the last commit seen (counting every document costs about half a
     /// second on the L benchmark corpus; it changes only with a commit).
     stats: std::sync::Mutex<Option<(u64, browse::Stats)>>,
+    /// Search answers of the current commit.
+    results: cache::ResultCache,
 }
 
 impl App {
@@ -178,6 +183,33 @@ impl App {
             Err(_) => Err(WebError::Busy),
         }
     }
+
+    /// A search, answered from the answers kept for this commit when `key` (the route
+    /// and its parameters) was asked before; the flag says so. A kept answer takes no
+    /// search slot.
+    pub(crate) async fn search(
+        self: &Arc<Self>,
+        key: String,
+        cfg: QueryConfig,
+    ) -> Result<(SearchResult, bool), WebError> {
+        let started = Instant::now();
+        let searcher = self.reader.searcher();
+        let generation = searcher.generation().generation_id();
+        if let Some(kept) = self.results.get(generation, &key) {
+            let mut result = SearchResult::clone(&kept);
+            result.took_ms = started.elapsed().as_millis() as u64;
+            return Ok((result, true));
+        }
+        let result = self
+            .run(move |app| {
+                let mut result = core_search::search(&app.idx, &searcher, &cfg)?;
+                result.index_complete = app.idx.current_info()?.0.incomplete.is_none();
+                Ok(result)
+            })
+            .await?;
+        self.results.put(generation, key, Arc::new(result.clone()));
+        Ok((result, false))
+    }
 }
 
 /// Starts the server and serves until Ctrl-C or SIGTERM.
@@ -190,10 +222,13 @@ pub fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
         searches: Semaphore::new(MAX_SEARCHES),
         quiet: cfg.quiet,
         stats: std::sync::Mutex::new(None),
+        results: cache::ResultCache::new(cfg.cache_bytes),
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    let served = Arc::clone(&app);
+    let quiet = cfg.quiet;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(cfg.bind)
             .await
@@ -219,6 +254,17 @@ pub fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
         Ok::<(), anyhow::Error>(())
     })?;
     runtime.shutdown_timeout(SHUTDOWN_GRACE);
+    if !quiet {
+        let counts = served.results.counts();
+        let (kept, bytes) = served.results.size();
+        eprintln!(
+            "policies: stopped; of {} searches, {} were answered from the answers kept \
+             ({kept} at the end, {:.1} MB)",
+            counts.hits + counts.misses,
+            counts.hits,
+            bytes as f64 / 1e6
+        );
+    }
     Ok(())
 }
 
@@ -376,16 +422,16 @@ async fn api_search(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Respo
         Ok(c) => c,
         Err(e) => return e.json(),
     };
-    match app
-        .run(move |app| {
-            let searcher = app.reader.searcher();
-            let mut result = core_search::search(&app.idx, &searcher, &cfg)?;
-            result.index_complete = app.idx.current_info()?.0.incomplete.is_none();
-            Ok(result)
-        })
-        .await
-    {
-        Ok(result) => json(&result),
+    let key = format!("api?{}", q.as_deref().unwrap_or(""));
+    match app.search(key, cfg).await {
+        Ok((result, kept)) => {
+            let mut r = json(&result);
+            r.headers_mut().insert(
+                "x-policies-cache",
+                HeaderValue::from_static(if kept { "hit" } else { "miss" }),
+            );
+            r
+        }
         Err(e) => e.json(),
     }
 }

@@ -262,17 +262,12 @@ pub(crate) async fn search_page(State(app): State<Arc<App>>, RawQuery(q): RawQue
         Err(e) => return search_error(form, e),
     };
     let page = cfg.offset / PAGE_SIZE + 1;
-    let outcome = app
-        .run(move |app| {
-            let result = core_search::search(&app.idx, &app.reader.searcher(), &cfg)?;
-            let complete = app.idx.current_info()?.0.incomplete.is_none();
-            Ok((result, complete))
-        })
-        .await;
-    let (result, complete) = match outcome {
-        Ok(r) => r,
+    let key = format!("page?{}", q.as_deref().unwrap_or(""));
+    let result = match app.search(key, cfg).await {
+        Ok((r, _)) => r,
         Err(e) => return search_error(form, e),
     };
+    let complete = result.index_complete;
     let shown = result.hits.len();
     let first = result.hits.first().map_or(0, |h| h.rank);
     let total = result.total_hits;

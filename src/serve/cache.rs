@@ -128,7 +128,7 @@ mod tests {
         }
         let (n, bytes) = cache.size();
         assert!(bytes <= 4000, "{bytes}");
-        assert!(n < 10 && n >= 6, "{n}");
+        assert!((6..10).contains(&n), "{n}");
         // The most recent are kept, the oldest gone.
         assert!(cache.get(1, "k9").is_some());
         assert!(cache.get(1, "k0").is_none());

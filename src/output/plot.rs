@@ -60,12 +60,37 @@ pub fn plot_trend(trend: &Trend, path: &Path) -> Result<(), PlotError> {
             root.present().map_err(|e| draw(Box::new(e)))
         }
         Some("png") => {
-            let root = BitMapBackend::new(path, size).into_drawing_area();
-            draw_chart(&root, trend).map_err(draw)?;
-            root.present().map_err(|e| draw(Box::new(e)))
+            // Drawn into memory, then written by the png crate (plotters' own encoder
+            // would bring in the whole `image` crate).
+            let mut rgb = vec![0u8; size.0 as usize * size.1 as usize * 3];
+            {
+                let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
+                draw_chart(&root, trend).map_err(draw)?;
+                root.present().map_err(|e| draw(Box::new(e)))?;
+            }
+            write_png(path, size, &rgb).map_err(|e| PlotError::Draw {
+                path: shown.clone(),
+                message: e.to_string(),
+            })
         }
         _ => Err(PlotError::Extension { path: shown }),
     }
+}
+
+/// Writes 8-bit RGB pixels as a PNG file.
+fn write_png(
+    path: &Path,
+    (w, h): (u32, u32),
+    rgb: &[u8],
+) -> Result<(), Box<dyn std::error::Error>> {
+    let file = std::io::BufWriter::new(std::fs::File::create(path)?);
+    let mut encoder = png::Encoder::new(file, w, h);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header()?;
+    writer.write_image_data(rgb)?;
+    writer.finish()?;
+    Ok(())
 }
 
 /// Draws `trend` as an SVG document (for a web page).

@@ -1,7 +1,7 @@
 //! Facets, trends, stats, `show` and `vendors` on the seeds and the real fixtures, with
 //! every count checked against one the test computes from the files with regexes.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -380,6 +380,19 @@ fn plot_is_an_svg_naming_every_query() {
     env.ok(&["trend", "children", "--plot", "chart.png"]);
     let png = std::fs::read(env.path("chart.png")).unwrap();
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    // A picture of the chart: the size drawn, mostly white, and the first query's line
+    // in its colour (31, 119, 180) over more than a few pixels.
+    let mut reader = png::Decoder::new(std::io::Cursor::new(png))
+        .read_info()
+        .unwrap();
+    let mut pixels = vec![0u8; reader.output_buffer_size().unwrap()];
+    let frame = reader.next_frame(&mut pixels).unwrap();
+    assert_eq!((frame.width, frame.height), (1000, 560));
+    let rgb: Vec<&[u8]> = pixels[..frame.buffer_size()].chunks(3).collect();
+    let white = rgb.iter().filter(|p| **p == [255, 255, 255]).count();
+    let line = rgb.iter().filter(|p| **p == [31, 119, 180]).count();
+    assert!(white > rgb.len() / 2, "{white} white of {}", rgb.len());
+    assert!(line > 200, "{line} pixels of the first line's colour");
     let bad = env.run(&["trend", "children", "--plot", "chart.gif"]);
     assert_eq!(bad.code, 2);
     assert!(bad.stderr.contains("chart.gif"), "{}", bad.stderr);

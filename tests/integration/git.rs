@@ -2,7 +2,7 @@
 //! indexed once each, incrementally. The repositories are made here with the `git`
 //! command (only in the test; the program reads them with gitoxide).
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::Path;

@@ -1,7 +1,7 @@
 //! End-to-end tests of `policies index` and `policies query`, running the real binary.
 //! Expected values are computed in the test from the fixture files with regexes.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;

@@ -1,7 +1,7 @@
 //! Bad input, interrupted and concurrent runs, damaged indexes: every case ends in a clear
 //! message and a usable index, never a panic.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::process::{Child, Stdio};

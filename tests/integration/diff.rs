@@ -1,7 +1,7 @@
 //! `policies diff`: sections added, removed and changed between two snapshots, checked
 //! against the headings and paragraphs of the two files read with regexes.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

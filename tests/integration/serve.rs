@@ -3,7 +3,7 @@
 //! message, unknown ids 404; everything a policy holds is escaped; a new index commit is
 //! picked up without a restart; SIGTERM stops it cleanly.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};

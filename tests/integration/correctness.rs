@@ -2,7 +2,7 @@
 //! failure mode, runs the real binary, and compares what it prints with an expectation
 //! computed in the test another way (regexes over the raw files, a hand-read fixture).
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Stdio;

@@ -4,7 +4,7 @@
 //! cloned repository) is marked in the README with `<!-- not run by tests: REASON -->` on
 //! the line before its fence, and is listed as skipped with that reason.
 
-mod common;
+use crate::common;
 
 use common::{TestEnv, copy_tree, fixtures, run_command};
 

@@ -10,7 +10,7 @@
 //!   d.com 2019-01-05 T4 (names the General Data Protection Regulation and DoubleClick)
 //!   e.com undated    T5
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

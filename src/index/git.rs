@@ -51,6 +51,90 @@ fn wanted(path: &str, globs: Option<&globset::GlobSet>) -> bool {
     ext_ok && globs.is_none_or(|g| g.is_match(path))
 }
 
+/// Keeps the repository's pack files from piling up in this process's resident memory.
+///
+/// gitoxide reads packs through memory maps. Every page read stays mapped, so a walk of a
+/// million commits and the reading of every version would count the whole pack (several
+/// gigabytes for the full dataset) as resident, although those pages are the kernel's
+/// page cache, which reading files with `read` leaves out of a process's memory. Every
+/// `every` units of work (commits walked, headers read, bytes of blobs read), the pages of
+/// the read-only mappings of files under the repository's `objects` directory are given
+/// back (`madvise(MADV_DONTNEED)`): the next read of such a page faults it in again from
+/// the page cache or the file, with the same bytes, since nothing ever writes them.
+/// Elsewhere than Linux this does nothing.
+pub struct PackPages {
+    objects: PathBuf,
+    every: u64,
+    done: std::sync::atomic::AtomicU64,
+}
+
+impl PackPages {
+    pub fn new(repo: &gix::Repository, every: u64) -> PackPages {
+        let objects = repo.objects.store_ref().path().to_path_buf();
+        PackPages {
+            objects: std::fs::canonicalize(&objects).unwrap_or(objects),
+            every: every.max(1),
+            done: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// Counts `amount` units of work, releasing the pages each time `every` more are done.
+    pub fn tick(&self, amount: u64) {
+        use std::sync::atomic::Ordering;
+        let before = self.done.fetch_add(amount, Ordering::Relaxed);
+        if before / self.every != (before + amount) / self.every {
+            self.release();
+        }
+    }
+
+    /// Gives the mapped pages of the pack files back now.
+    pub fn release(&self) {
+        #[cfg(target_os = "linux")]
+        release_mapped_pages(&self.objects);
+    }
+}
+
+/// `madvise(MADV_DONTNEED)` on every read-only mapping of a file under `dir`.
+#[cfg(target_os = "linux")]
+fn release_mapped_pages(dir: &Path) {
+    let Ok(maps) = std::fs::read_to_string("/proc/self/maps") else {
+        return;
+    };
+    for line in maps.lines() {
+        // "start-end perms offset dev inode     path": five fields, then the path.
+        let mut fields = line.splitn(6, ' ');
+        let (Some(range), Some(perms), Some(path)) = (
+            fields.next(),
+            fields.next(),
+            fields.nth(3).map(str::trim_start),
+        ) else {
+            continue;
+        };
+        if !perms.starts_with("r--") || !Path::new(path).starts_with(dir) {
+            continue;
+        }
+        let Some((start, end)) = range.split_once('-') else {
+            continue;
+        };
+        let (Ok(start), Ok(end)) = (
+            usize::from_str_radix(start, 16),
+            usize::from_str_radix(end, 16),
+        ) else {
+            continue;
+        };
+        // SAFETY: the range is a read-only mapping of a file that no one writes (a git
+        // pack or its index): dropping its pages changes no byte a reader sees; the next
+        // access reads the same bytes from the file again. Only page-table entries go.
+        unsafe {
+            libc::madvise(
+                start as *mut libc::c_void,
+                end.saturating_sub(start),
+                libc::MADV_DONTNEED,
+            );
+        }
+    }
+}
+
 /// Opens `repo` and resolves `rev` to a commit.
 pub fn open(repo: &Path, rev: &str) -> Result<(gix::Repository, ObjectId), IndexError> {
     let r = gix::open(repo).map_err(|e| git_err(repo, format!("not a git repository: {e}")))?;
@@ -97,6 +181,7 @@ pub fn walk(
         platform = platform.with_hidden([old]);
     }
     let walk = platform.all().map_err(|e| git_err(repo_path, e))?;
+    let pages = PackPages::new(repo, 4096);
     let empty = repo.empty_tree();
     let mut state = gix::diff::tree::State::default();
     let mut found: HashMap<ObjectId, GitSnapshot> = HashMap::new();
@@ -104,6 +189,7 @@ pub fn walk(
     for info in walk {
         let info = info.map_err(|e| git_err(repo_path, e))?;
         commits += 1;
+        pages.tick(1);
         let commit = info.object().map_err(|e| git_err(repo_path, e))?;
         let time = commit.time().map(|t| t.seconds).unwrap_or(0);
         let tree = commit.tree().map_err(|e| git_err(repo_path, e))?;
@@ -166,6 +252,7 @@ pub fn walk(
                 .or_insert(snap);
         }
     }
+    pages.release();
     let mut snapshots: Vec<GitSnapshot> = found.into_values().collect();
     snapshots
         .sort_by(|a, b| (&a.path, a.commit_time, a.blob).cmp(&(&b.path, b.commit_time, b.blob)));

@@ -326,7 +326,8 @@ fn an_interrupted_history_run_resumes_to_the_end() {
         clock: 0,
     };
     repo.git(&["init", "-q", "-b", "main", "repo"]);
-    // 1,500 versions of 300 files, one commit each, written with fast-import.
+    // 1,500 versions of 300 files, one commit each, written with fast-import; the same
+    // texts also as files.
     let filler = "Some policy text about cookies and analytics. ".repeat(60);
     let mut stream = Vec::new();
     for n in 1..=1500u32 {
@@ -337,6 +338,7 @@ fn an_interrupted_history_run_resumes_to_the_end() {
             &date,
             &format!("version {n}. {filler}"),
         );
+        env.write(&format!("files/{n}.md"), &text);
         stream.extend_from_slice(
             format!("commit refs/heads/main\nmark :{n}\ncommitter t <t@example.com> {} +0000\ndata 1\nc\n", 1_000_000 + n).as_bytes(),
         );
@@ -362,6 +364,30 @@ fn an_interrupted_history_run_resumes_to_the_end() {
     env.ok(&["index", "--git", "repo", "--index", "clean", "--quiet"]);
     let clean: Value = env.json(&["stats", "--index", "clean", "--format", "json"]);
     assert_eq!(clean["policies"], 1500);
+    // Read from the pack (whose mapped pages are given back every few hundred objects),
+    // every section is the one the same text gives as a file.
+    env.ok(&["index", "files", "--index", "from-files", "--quiet"]);
+    let sections = |index: &str| {
+        let r = env.ok(&["query", "*", "--all", "--format", "jsonl", "--index", index]);
+        let mut rows: Vec<String> = r
+            .stdout
+            .lines()
+            .map(|l| {
+                let h: Value = serde_json::from_str(l).unwrap();
+                format!(
+                    "{} {} {} {} {}",
+                    h["vendor"], h["date"], h["heading"], h["part"], h["snippet"]["text"]
+                )
+            })
+            .collect();
+        rows.sort();
+        rows
+    };
+    let from_git = sections("clean");
+    // Two sections a version: "Payments" (under the bare title) and "Contact".
+    assert_eq!(from_git.len(), 3000);
+    assert!(from_git.iter().any(|r| r.contains("version 1234.")));
+    assert_eq!(from_git, sections("from-files"));
 
     let mut child = env
         .command(&[

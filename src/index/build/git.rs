@@ -29,7 +29,14 @@ pub(super) struct History {
     globs: Option<globset::GlobSet>,
     /// The tip the previous run indexed up to, when this run may resume after it.
     since: Option<gix::ObjectId>,
+    /// The pack pages read, given back every [`OBJECTS_MAPPED`] objects read.
+    pages: crate::index::git::PackPages,
 }
+
+/// Objects read (blobs, or headers) between two releases of the pack's mapped pages. A
+/// blob stored as a chain of deltas touches pages all over the pack, so the count of
+/// objects bounds the pages better than their bytes.
+const OBJECTS_MAPPED: u64 = 256;
 
 impl History {
     /// Opens the repository and resolves the revision (errors before anything is
@@ -53,6 +60,7 @@ impl History {
         };
         Ok(History {
             source: git.clone(),
+            pages: crate::index::git::PackPages::new(&repo, OBJECTS_MAPPED),
             repo: repo.into_sync(),
             tip,
             globs,
@@ -128,8 +136,12 @@ impl Source for History {
         }
         let sizes = snapshots
             .iter()
-            .map(|s| repo.find_header(s.blob).map(|h| h.size()).unwrap_or(0))
+            .map(|s| {
+                self.pages.tick(1);
+                repo.find_header(s.blob).map(|h| h.size()).unwrap_or(0)
+            })
             .collect();
+        self.pages.release();
         Ok(Plan {
             summary: BuildSummary {
                 files_seen: snapshots.len() as u64 + already,
@@ -156,6 +168,7 @@ impl Source for History {
             let repo = cell.get_or_insert_with(|| shared.to_thread_local());
             repo.find_object(snap.blob).map(|o| o.detach().data)
         });
+        self.pages.tick(1);
         let outcome = match bytes {
             Err(e) => Ok(Outcome::Skipped(SkipReason::Unreadable(e.to_string()))),
             Ok(bytes) => match from_bytes(bytes, ctx.cfg.max_file_bytes) {

@@ -61,7 +61,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
                 bind: args.bind,
                 open: args.open,
                 quiet: args.quiet,
-                cache_bytes: (args.cache_mb as usize) << 20,
+                cache_bytes: usize::try_from(args.cache_mb << 20).unwrap_or(usize::MAX),
             })?;
             Ok(Exit::Match)
         }

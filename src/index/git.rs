@@ -57,22 +57,35 @@ fn wanted(path: &str, globs: Option<&globset::GlobSet>) -> bool {
 /// million commits and the reading of every version would count the whole pack (several
 /// gigabytes for the full dataset) as resident, although those pages are the kernel's
 /// page cache, which reading files with `read` leaves out of a process's memory. Every
-/// `every` units of work (commits walked, headers read, bytes of blobs read), the pages of
-/// the read-only mappings of files under the repository's `objects` directory are given
+/// `every` units of work (commits walked, objects read), the pages of the read-only
+/// mappings of the repository's pack files (`objects/pack/*.pack` and `*.idx`) are given
 /// back (`madvise(MADV_DONTNEED)`): the next read of such a page faults it in again from
 /// the page cache or the file, with the same bytes, since nothing ever writes them.
 /// Elsewhere than Linux this does nothing.
+///
+/// This relies on those mappings staying in place while the build runs: gitoxide maps a
+/// pack once and unmaps it only when it refreshes its view of the repository and finds
+/// the pack gone, and every handle this build reads through is set never to refresh
+/// ([`no_refresh`]). Loose objects, which gitoxide maps and unmaps object by object, are
+/// never touched.
 pub struct PackPages {
-    objects: PathBuf,
+    packs: PathBuf,
     every: u64,
     done: std::sync::atomic::AtomicU64,
 }
 
+/// Sets a repository handle never to refresh its view of the object database during the
+/// build: packs stay mapped (see [`PackPages`]), and a missing object is not a reason to
+/// scan the disk again.
+pub fn no_refresh(repo: &mut gix::Repository) {
+    repo.objects.refresh_never();
+}
+
 impl PackPages {
     pub fn new(repo: &gix::Repository, every: u64) -> PackPages {
-        let objects = repo.objects.store_ref().path().to_path_buf();
+        let packs = repo.objects.store_ref().path().join("pack");
         PackPages {
-            objects: std::fs::canonicalize(&objects).unwrap_or(objects),
+            packs: std::fs::canonicalize(&packs).unwrap_or(packs),
             every: every.max(1),
             done: std::sync::atomic::AtomicU64::new(0),
         }
@@ -90,11 +103,12 @@ impl PackPages {
     /// Gives the mapped pages of the pack files back now.
     pub fn release(&self) {
         #[cfg(target_os = "linux")]
-        release_mapped_pages(&self.objects);
+        release_mapped_pages(&self.packs);
     }
 }
 
-/// `madvise(MADV_DONTNEED)` on every read-only mapping of a file under `dir`.
+/// `madvise(MADV_DONTNEED)` on every read-only mapping of a `.pack` or `.idx` file in
+/// `dir`.
 #[cfg(target_os = "linux")]
 fn release_mapped_pages(dir: &Path) {
     let Ok(maps) = std::fs::read_to_string("/proc/self/maps") else {
@@ -110,7 +124,11 @@ fn release_mapped_pages(dir: &Path) {
         ) else {
             continue;
         };
-        if !perms.starts_with("r--") || !Path::new(path).starts_with(dir) {
+        let path = Path::new(path);
+        let pack_file = path
+            .extension()
+            .is_some_and(|e| e == "pack" || e == "idx");
+        if !perms.starts_with("r--") || path.parent() != Some(dir) || !pack_file {
             continue;
         }
         let Some((start, end)) = range.split_once('-') else {
@@ -122,9 +140,11 @@ fn release_mapped_pages(dir: &Path) {
         ) else {
             continue;
         };
-        // SAFETY: the range is a read-only mapping of a file that no one writes (a git
-        // pack or its index): dropping its pages changes no byte a reader sees; the next
-        // access reads the same bytes from the file again. Only page-table entries go.
+        // SAFETY: the range is gitoxide's read-only mapping of a pack or pack index, which
+        // stays mapped while the build's handles live (they never refresh, see
+        // `PackPages`), and which no one writes: dropping its pages changes no byte a
+        // reader sees; the next access reads the same bytes from the file again. Only
+        // page-table entries go.
         unsafe {
             libc::madvise(
                 start as *mut libc::c_void,

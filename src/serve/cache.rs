@@ -68,7 +68,9 @@ impl ResultCache {
             return;
         }
         // What the answer weighs: its JSON and the key.
-        let size = serde_json::to_vec(result.as_ref()).map_or(usize::MAX, |v| v.len()) + key.len();
+        let size = serde_json::to_vec(result.as_ref())
+            .map_or(usize::MAX, |v| v.len())
+            .saturating_add(key.len());
         if size > self.max_bytes / 4 {
             return;
         }

@@ -200,14 +200,20 @@ impl App {
             result.took_ms = started.elapsed().as_millis() as u64;
             return Ok((result, true));
         }
-        let result = self
+        let (result, settled) = self
             .run(move |app| {
+                let (info, before) = app.idx.current_info()?;
                 let mut result = core_search::search(&app.idx, &searcher, &cfg)?;
-                result.index_complete = app.idx.current_info()?.0.incomplete.is_none();
-                Ok(result)
+                result.index_complete = info.incomplete.is_none();
+                // A commit during the search (the reader may not have moved to it yet):
+                // the answer is given, not kept, as its completeness may be the new one's.
+                let settled = app.idx.current_info()?.1 == before;
+                Ok((result, settled))
             })
             .await?;
-        self.results.put(generation, key, Arc::new(result.clone()));
+        if settled {
+            self.results.put(generation, key, Arc::new(result.clone()));
+        }
         Ok((result, false))
     }
 }

@@ -26,9 +26,13 @@ pub(super) fn open_or_create(
             // it (the writer's lock then guards against a build still running in it), or,
             // made by another schema, start it again.
             Err(IndexError::NotYetCommitted { .. }) => {
-                if let Some((index, fields)) = reuse_uncommitted(dir) {
-                    return Ok((index, fields, None));
-                }
+                return match reuse_uncommitted(dir) {
+                    Some((index, fields)) => Ok((index, fields, None)),
+                    None => Err(IndexError::Damaged {
+                        path: dir.clone(),
+                        reason: "an empty index of another schema, never committed".to_string(),
+                    }),
+                };
             }
             Err(e) => return Err(e),
         }

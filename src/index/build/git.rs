@@ -17,9 +17,13 @@ use crate::index::schema::Fields;
 use crate::index::{GitState, IndexInfo, now_rfc3339};
 
 thread_local! {
-    /// Each parsing thread's own handle on the repository (handles are not shared).
-    static REPO: std::cell::RefCell<Option<gix::Repository>> = const { std::cell::RefCell::new(None) };
+    /// Each parsing thread's own handle on the repository (handles are not shared), with
+    /// the number of the history it belongs to.
+    static REPO: std::cell::RefCell<Option<(u64, gix::Repository)>> = const { std::cell::RefCell::new(None) };
 }
+
+/// Numbers histories, so that a thread's handle is never used for another repository.
+static HISTORIES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// The history of one repository.
 pub(super) struct History {
@@ -31,6 +35,8 @@ pub(super) struct History {
     since: Option<gix::ObjectId>,
     /// The pack pages read, given back every [`OBJECTS_MAPPED`] objects read.
     pages: crate::index::git::PackPages,
+    /// This history's number (see [`HISTORIES`]).
+    number: u64,
 }
 
 /// Objects read (blobs, or headers) between two releases of the pack's mapped pages. A
@@ -65,6 +71,7 @@ impl History {
             tip,
             globs,
             since: None,
+            number: HISTORIES.fetch_add(1, Ordering::Relaxed),
         })
     }
 }
@@ -109,7 +116,8 @@ impl Source for History {
         fields: &Fields,
         _writer: &IndexWriter<TantivyDocument>,
     ) -> Result<Plan<Snapshot>, IndexError> {
-        let repo = self.repo.to_thread_local();
+        let mut repo = self.repo.to_thread_local();
+        crate::index::git::no_refresh(&mut repo);
         let walk = crate::index::git::walk(
             &self.source.repo,
             &repo,
@@ -165,7 +173,12 @@ impl Source for History {
         let shared = &self.repo;
         let bytes = REPO.with(|cell| {
             let mut cell = cell.borrow_mut();
-            let repo = cell.get_or_insert_with(|| shared.to_thread_local());
+            if cell.as_ref().is_none_or(|(n, _)| *n != self.number) {
+                let mut repo = shared.to_thread_local();
+                crate::index::git::no_refresh(&mut repo);
+                *cell = Some((self.number, repo));
+            }
+            let (_, repo) = cell.as_ref().expect("set above");
             repo.find_object(snap.blob).map(|o| o.detach().data)
         });
         self.pages.tick(1);

@@ -125,9 +125,7 @@ fn release_mapped_pages(dir: &Path) {
             continue;
         };
         let path = Path::new(path);
-        let pack_file = path
-            .extension()
-            .is_some_and(|e| e == "pack" || e == "idx");
+        let pack_file = path.extension().is_some_and(|e| e == "pack" || e == "idx");
         if !perms.starts_with("r--") || path.parent() != Some(dir) || !pack_file {
             continue;
         }

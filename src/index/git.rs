@@ -194,6 +194,10 @@ pub fn walk(
             ));
         }
     }
+    // A handle of our own that never refreshes, as [`PackPages`] needs.
+    let mut repo = repo.clone();
+    no_refresh(&mut repo);
+    let repo = &repo;
     let mut platform = repo.rev_walk([tip]);
     if let Some(old) = since {
         platform = platform.with_hidden([old]);

@@ -291,15 +291,16 @@ fn simplify(query: Box<dyn Query>) -> Box<dyn Query> {
     query
 }
 
-/// What the rewrite needs: the entity names, to turn aliases into them.
+/// What the rewrite needs: the entity names, to turn aliases into them (the matcher is
+/// built on first use, so a query without entity fields never pays for its automaton).
 struct Rewriter {
-    entities: &'static EntityMatcher,
+    entities: fn() -> &'static EntityMatcher,
 }
 
 impl Rewriter {
     fn new() -> Rewriter {
         Rewriter {
-            entities: EntityMatcher::shared_builtin(),
+            entities: EntityMatcher::shared_builtin,
         }
     }
 }
@@ -334,7 +335,7 @@ fn rewrite_leaf(leaf: UserInputLeaf, rw: &Rewriter) -> Result<UserInputAst, Stri
         Some("year") => year_leaf(leaf),
         Some(field) if let Some(category) = Category::from_name(field) => Ok(match leaf {
             UserInputLeaf::Literal(mut l) => {
-                if let Some(name) = rw.entities.canonical_name(category, &l.phrase) {
+                if let Some(name) = (rw.entities)().canonical_name(category, &l.phrase) {
                     l.phrase = name.to_string();
                 }
                 UserInputLeaf::Literal(l).into()

@@ -72,6 +72,16 @@ pub(crate) struct App {
 }
 
 impl App {
+    /// The stats of the current commit if they are computed already.
+    fn kept_stats(&self) -> Option<browse::Stats> {
+        let (_, opstamp) = self.idx.current_info().ok()?;
+        let cached = self.stats.lock().unwrap_or_else(|e| e.into_inner());
+        match cached.as_ref() {
+            Some((stamp, stats)) if *stamp == opstamp => Some(stats.clone()),
+            _ => None,
+        }
+    }
+
     /// The index's stats, computed once per commit.
     pub(crate) fn stats(&self) -> Result<browse::Stats, WebError> {
         let (info, opstamp) = self.idx.current_info()?;
@@ -443,6 +453,10 @@ async fn api_search(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Respo
 }
 
 async fn api_stats(State(app): State<Arc<App>>) -> Response {
+    // Computed once per commit: only that takes a search slot.
+    if let Some(stats) = app.kept_stats() {
+        return json(&stats);
+    }
     match app.run(|app| app.stats()).await {
         Ok(s) => json(&s),
         Err(e) => e.json(),

@@ -76,20 +76,15 @@ impl App {
     fn kept_stats(&self) -> Option<browse::Stats> {
         let (_, opstamp) = self.idx.current_info().ok()?;
         let cached = self.stats.lock().unwrap_or_else(|e| e.into_inner());
-        match cached.as_ref() {
-            Some((stamp, stats)) if *stamp == opstamp => Some(stats.clone()),
-            _ => None,
-        }
+        stats_of(&cached, opstamp)
     }
 
     /// The index's stats, computed once per commit.
     pub(crate) fn stats(&self) -> Result<browse::Stats, WebError> {
         let (info, opstamp) = self.idx.current_info()?;
         let mut cached = self.stats.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((stamp, stats)) = cached.as_ref()
-            && *stamp == opstamp
-        {
-            return Ok(stats.clone());
+        if let Some(stats) = stats_of(&cached, opstamp) {
+            return Ok(stats);
         }
         let mut stats = browse::stats(&self.idx, &self.reader.searcher())?;
         stats.index_complete = info.incomplete.is_none();
@@ -97,6 +92,13 @@ impl App {
         *cached = Some((opstamp, stats.clone()));
         Ok(stats)
     }
+}
+
+/// The stats kept, if they are those of the commit `opstamp`.
+fn stats_of(kept: &Option<(u64, browse::Stats)>, opstamp: u64) -> Option<browse::Stats> {
+    kept.as_ref()
+        .filter(|(stamp, _)| *stamp == opstamp)
+        .map(|(_, stats)| stats.clone())
 }
 
 /// An error as the API and the pages show it.

@@ -66,6 +66,7 @@ pub fn policy_docs(
             d.add_u64(f.ordinal, u64::from(s.ordinal));
             d.add_u64(f.part, u64::from(s.part));
             d.add_text(f.body, &s.body);
+            d.add_text(f.pairs, &s.body);
             for p in &policy.processors {
                 d.add_text(f.processor, p);
             }

@@ -11,10 +11,12 @@ use tantivy::tokenizer::{
 use tantivy::{Index, IndexSettings};
 
 /// Bumped whenever fields, their options or the sectioning change.
-pub const SCHEMA_VERSION: u32 = 7;
+pub const SCHEMA_VERSION: u32 = 8;
 
 /// Tokenizer for full text: words, lower-cased, English stemming.
 pub const TEXT_TOKENIZER: &str = "en_stem";
+/// Tokenizer of the `pairs` field: neighbouring stems joined, `"third parti"`.
+pub const PAIR_TOKENIZER: &str = "en_pairs";
 /// Tokenizer for exact wording (`exact:`, `--exact`): the words of the full-text
 /// tokenizer, cut at the same places, lower-cased, not stemmed. Nothing is indexed with
 /// it; exact queries check stored text with it (see `search::exact`).
@@ -80,6 +82,8 @@ struct Kinds {
     text: TextOptions,
     /// Exact values matched without regard to case, stored, and a fast column.
     keyword: TextOptions,
+    /// Pairs of neighbouring stems: frequencies, no positions, no norms, not stored.
+    pairs: TextOptions,
 }
 
 impl Kinds {
@@ -101,12 +105,21 @@ impl Kinds {
                 )
                 .set_stored()
                 .set_fast("raw"),
+            pairs: TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(PAIR_TOKENIZER)
+                    .set_index_option(IndexRecordOption::WithFreqs)
+                    .set_fieldnorms(false),
+            ),
         }
     }
 }
 
 fn text(k: &Kinds) -> FieldKind {
     FieldKind::Text(k.text.clone())
+}
+fn pairs(k: &Kinds) -> FieldKind {
+    FieldKind::Text(k.pairs.clone())
 }
 fn keyword(k: &Kinds) -> FieldKind {
     FieldKind::Text(k.keyword.clone())
@@ -156,6 +169,9 @@ fields! {
     ordinal: u64_stored_fast,
     part: u64_stored,
     body: text,
+    /// The body's pairs of neighbouring words, each one term: a two-word phrase in the
+    /// body is looked up as one term instead of by positions (see `search::pairs`).
+    pairs: pairs,
     /// Processors named anywhere in the policy (canonical names).
     processor: keyword,
     /// Processors named in this section.
@@ -210,6 +226,10 @@ pub fn register_tokenizers(index: &Index) {
     index.tokenizers().register(
         TEXT_TOKENIZER,
         TextAnalyzer::from(super::stem::EnglishTokenizer::default()),
+    );
+    index.tokenizers().register(
+        PAIR_TOKENIZER,
+        TextAnalyzer::from(super::stem::PairTokenizer::default()),
     );
     index.tokenizers().register(
         EXACT_TOKENIZER,

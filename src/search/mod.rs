@@ -7,6 +7,7 @@ pub mod diff;
 pub mod exact;
 pub mod facets;
 mod hits;
+pub mod pairs;
 pub mod query;
 mod rank;
 pub mod research;

@@ -163,28 +163,67 @@ fn parse_user_query(
         )
     })?;
     let ast = rewrite(ast, &Rewriter::new()).map_err(bad)?;
-    let built = if exact || has_exact_leaf(&ast) {
-        let analyzer = index
+    let tokenizer = |name: &str| {
+        index
             .tokenizers()
-            .get(crate::index::schema::EXACT_TOKENIZER)
-            .ok_or_else(|| bad("the index has no exact-wording tokenizer".to_string()))?;
+            .get(name)
+            .ok_or_else(|| bad(format!("the index has no tokenizer {name:?}")))
+    };
+    let stems = tokenizer(crate::index::schema::TEXT_TOKENIZER)?;
+    if exact || has_exact_leaf(&ast) || has_pair_leaf(&ast, &mut stems.clone()) {
         let schema = index.schema();
-        let builder = ExactBuilder {
+        let builder = LeafBuilder {
             parser: &parser,
             exact_by_default: exact,
-            analyzer,
+            analyzer: tokenizer(crate::index::schema::EXACT_TOKENIZER)?,
+            stems,
+            pairs: f.pairs,
             fields: [
                 (f.heading, schema.get_field_name(f.heading).to_string()),
                 (f.body, schema.get_field_name(f.body).to_string()),
             ],
         };
-        builder.convert(ast).map_err(bad)?
+        Ok(simplify(builder.convert(ast).map_err(bad)?))
     } else {
-        parser
+        let built = parser
             .build_query_from_user_input_ast(ast)
-            .map_err(|e| bad(describe_parse_error(&e)))?
-    };
-    Ok(simplify(built))
+            .map_err(|e| bad(describe_parse_error(&e)))?;
+        Ok(simplify(built))
+    }
+}
+
+/// The stems of `text` with their positions, as the query parser cuts a phrase.
+fn stems_of(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let mut stream = analyzer.token_stream(text);
+    while stream.advance() {
+        let t = stream.token();
+        out.push((t.position, t.text.clone()));
+    }
+    out
+}
+
+/// Whether a leaf is a phrase searched in the body (unfielded or `body:`), without slop
+/// or prefix, that the pairs of words answer (see [`super::pairs::answers`]).
+fn is_pair_leaf(leaf: &UserInputLeaf, stems: &mut TextAnalyzer) -> bool {
+    match leaf {
+        UserInputLeaf::Literal(l) => {
+            matches!(l.field_name.as_deref(), None | Some("body"))
+                && l.slop == 0
+                && !l.prefix
+                && super::pairs::answers(&stems_of(stems, &l.phrase))
+        }
+        _ => false,
+    }
+}
+
+/// Whether the tree holds a leaf that [`is_pair_leaf`].
+fn has_pair_leaf(ast: &UserInputAst, stems: &mut TextAnalyzer) -> bool {
+    match ast {
+        UserInputAst::Clause(clauses) => clauses.iter().any(|(_, sub)| has_pair_leaf(sub, stems)),
+        UserInputAst::Boost(sub, _) => has_pair_leaf(sub, stems),
+        UserInputAst::Leaf(leaf) => is_pair_leaf(leaf, stems),
+    }
 }
 
 /// Whether the tree names the `exact:` field anywhere.
@@ -196,20 +235,25 @@ fn has_exact_leaf(ast: &UserInputAst) -> bool {
     }
 }
 
-/// Turns a query tree holding exact-wording leaves into a query: those leaves become
-/// [`ExactQuery`]s (stemmed matches checked against the stored words), every other leaf
-/// is built by tantivy's parser, and clauses are combined as the parser combines them
-/// (terms required by default; a clause of exclusions alone excludes from everything).
-struct ExactBuilder<'a> {
+/// Turns a query tree holding exact-wording leaves or body phrases into a query, leaf by
+/// leaf: exact leaves become [`ExactQuery`]s (stemmed matches checked against the stored
+/// words), body phrases are answered from the pairs of words (see [`super::pairs`]), every
+/// other leaf is built by tantivy's parser, and clauses are combined as the parser
+/// combines them (terms required by default; leaves with no words dropped; a clause of
+/// exclusions alone excludes from everything).
+struct LeafBuilder<'a> {
     parser: &'a QueryParser,
     /// `--exact`: unfielded leaves are exact too.
     exact_by_default: bool,
     analyzer: TextAnalyzer,
+    /// The full-text tokenizer, for body phrases.
+    stems: TextAnalyzer,
+    pairs: Field,
     /// Heading and body: the fields an exact leaf searches, with their names.
     fields: [(Field, String); 2],
 }
 
-impl ExactBuilder<'_> {
+impl LeafBuilder<'_> {
     fn convert(&self, ast: UserInputAst) -> Result<Box<dyn Query>, String> {
         Ok(match ast {
             UserInputAst::Clause(clauses) => {
@@ -222,6 +266,10 @@ impl ExactBuilder<'_> {
                         self.convert(sub).map(|q| (occur.unwrap_or(Occur::Must), q))
                     })
                     .collect::<Result<_, _>>()?;
+                subs.retain(|(_, q)| q.downcast_ref::<EmptyQuery>().is_none());
+                if subs.is_empty() {
+                    return Ok(Box::new(EmptyQuery));
+                }
                 if subs.iter().all(|(o, _)| *o == Occur::MustNot) {
                     subs.push((Occur::Must, Box::new(AllQuery)));
                 }
@@ -235,6 +283,8 @@ impl ExactBuilder<'_> {
                 let field = leaf_field(&leaf);
                 if field == Some("exact") || (field.is_none() && self.exact_by_default) {
                     self.exact_leaf(*leaf)?
+                } else if is_pair_leaf(&leaf, &mut self.stems.clone()) {
+                    self.pair_leaf(*leaf)?
                 } else {
                     self.parser
                         .build_query_from_user_input_ast(UserInputAst::Leaf(leaf))
@@ -242,6 +292,35 @@ impl ExactBuilder<'_> {
                 }
             }
         })
+    }
+
+    /// A phrase searched in the body (and, unfielded, in the heading as the parser
+    /// searches it): the body's part from the pairs of words.
+    fn pair_leaf(&self, leaf: UserInputLeaf) -> Result<Box<dyn Query>, String> {
+        let UserInputLeaf::Literal(literal) = leaf else {
+            return Err("not a phrase".to_string());
+        };
+        let (body, _) = &self.fields[1];
+        let stems = stems_of(&mut self.stems.clone(), &literal.phrase);
+        let body_query = super::pairs::body_phrase(*body, self.pairs, &stems);
+        if literal.field_name.is_some() {
+            return Ok(body_query);
+        }
+        let (_, heading_name) = &self.fields[0];
+        let heading = self
+            .parser
+            .build_query_from_user_input_ast(
+                UserInputLeaf::Literal(UserInputLiteral {
+                    field_name: Some(heading_name.clone()),
+                    ..literal
+                })
+                .into(),
+            )
+            .map_err(|e| describe_parse_error(&e))?;
+        Ok(Box::new(BooleanQuery::new(vec![
+            (Occur::Should, heading),
+            (Occur::Should, body_query),
+        ])))
     }
 
     /// A word or phrase in heading or body, as written.

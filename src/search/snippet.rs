@@ -79,7 +79,13 @@ fn collect(
         if f == field && !words.is_empty() {
             exact.push(words.to_vec());
         }
-    } else if let Some(p) = query.downcast_ref::<PhraseQuery>() {
+    } else if let Some(p) = query.downcast_ref::<PhraseQuery>().or_else(|| {
+        Some(
+            query
+                .downcast_ref::<super::pairs::PairPhraseQuery>()?
+                .phrase(),
+        )
+    }) {
         if p.field() == field {
             let terms: Vec<String> = p.phrase_terms().iter().filter_map(term_text).collect();
             if !terms.is_empty() {

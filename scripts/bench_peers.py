@@ -290,10 +290,15 @@ def cmd_report(path, runs):
         name = "%s (%d files, %s)" % (c, files, fmt_bytes(cbytes))
         rows.append([name, "index build, median of %s" % (1 if c == "XL" else runs)]
                     + cells(c, "build", fmt_time))
+        if any((c, "cpu", t) in data for t, _ in TOOLS):
+            rows.append([c, "build CPU (user + sys, mean)"] + cells(c, "cpu", fmt_time))
         rows.append([c, "peak RSS of the build"] + cells(c, "rss", lambda kb: fmt_bytes(kb * 1024)))
         rows.append([c, "index size (% of corpus bytes)"]
                     + cells(c, "index_bytes",
                             lambda b: "%s, %.0f%%" % (fmt_bytes(b), 100 * b / cbytes if cbytes else 0)))
+        if (c, "incremental", "policies") in data:
+            rows.append([c, "incremental run after 1,000 new commits (peak RSS %s)" % fmt_bytes(
+                data.get((c, "incremental_rss", "policies"), 0) * 1024)] + cells(c, "incremental", fmt_time))
         for measure, label in QUERY_ROWS:
             if any((c, measure, t) in data for t, _ in TOOLS):
                 rows.append([c, label] + cells(c, measure, fmt_time))

@@ -23,33 +23,56 @@ const MAX_TOKEN_BYTES: usize = 40;
 /// there at once; a query or a page of snippets does not).
 const MEMO_AFTER: u32 = 256;
 
-/// A word and its stem, zero-padded (tokens never contain NUL, and are never empty, so
-/// an all-zero word marks an empty slot).
+/// Bytes of a stem kept in a slot.
+const STEM_WIDTH: usize = WIDTH - 1;
+
+/// A word as written (its bytes zero-padded, read as two little-endian integers) and its
+/// stem. Words are never empty and never contain NUL (they are letters and digits), so
+/// an all-zero word marks an empty slot.
 #[derive(Clone, Copy)]
 struct Slot {
-    word: [u8; WIDTH],
-    stem: [u8; WIDTH],
+    word: [u64; 2],
+    stem: [u8; STEM_WIDTH],
+    stem_len: u8,
 }
 
 const EMPTY: Slot = Slot {
-    word: [0; WIDTH],
-    stem: [0; WIDTH],
+    word: [0; 2],
+    stem: [0; STEM_WIDTH],
+    stem_len: 0,
 };
 
-fn padded(bytes: &[u8]) -> Option<[u8; WIDTH]> {
-    if bytes.len() > WIDTH || bytes.contains(&0) {
+/// The key of the word `text[start..end]`: its bytes zero-padded to `WIDTH`, as two
+/// integers, read straight from the text when 16 bytes are there (no copy); `None` when
+/// the word is longer than `WIDTH`.
+fn key_of(text: &[u8], start: usize, end: usize) -> Option<[u64; 2]> {
+    let len = end - start;
+    if len > WIDTH {
         return None;
     }
-    let mut out = [0u8; WIDTH];
-    out[..bytes.len()].copy_from_slice(bytes);
-    Some(out)
+    let mut padded = [0u8; WIDTH];
+    let bytes = match text.get(start..start + WIDTH) {
+        Some(chunk) => chunk,
+        None => {
+            padded[..len].copy_from_slice(text.get(start..end)?);
+            &padded
+        }
+    };
+    let lo = u64::from_le_bytes(bytes[..8].try_into().ok()?);
+    let hi = u64::from_le_bytes(bytes[8..].try_into().ok()?);
+    let mask = |n: usize| {
+        if n >= 8 {
+            u64::MAX
+        } else {
+            (1u64 << (8 * n)) - 1
+        }
+    };
+    Some([lo & mask(len), hi & mask(len.saturating_sub(8))])
 }
 
-fn slot_of(word: &[u8; WIDTH]) -> usize {
+fn slot_of(key: [u64; 2]) -> usize {
     const K: u64 = 0xf135_7aea_2e62_a9c5;
-    let lo = u64::from_le_bytes(word[..8].try_into().unwrap_or_default());
-    let hi = u64::from_le_bytes(word[8..].try_into().unwrap_or_default());
-    let h = (lo.wrapping_mul(K) ^ hi).wrapping_mul(K);
+    let h = (key[0].wrapping_mul(K) ^ key[1]).wrapping_mul(K);
     (h >> (64 - SLOT_BITS)) as usize
 }
 
@@ -200,27 +223,32 @@ impl TokenStream for EnglishTokenStream<'_> {
             let key = if self.memo.is_empty() {
                 None
             } else {
-                padded(word.as_bytes())
+                key_of(text.as_bytes(), start, end)
             };
             let Some(key) = key else {
                 self.stem_into_token(word);
                 return true;
             };
-            let at = slot_of(&key);
+            let at = slot_of(key);
             if self.memo[at].word != key {
                 self.stem_into_token(word);
-                if let Some(stem) = padded(self.token.text.as_bytes()) {
-                    self.memo[at] = Slot { word: key, stem };
+                let stem = self.token.text.as_bytes();
+                if stem.len() <= STEM_WIDTH {
+                    let mut slot = Slot {
+                        word: key,
+                        stem: [0; STEM_WIDTH],
+                        stem_len: stem.len() as u8,
+                    };
+                    slot.stem[..stem.len()].copy_from_slice(stem);
+                    self.memo[at] = slot;
                 }
                 return true;
             }
-            let stem = &self.memo[at].stem;
-            let len = stem.iter().position(|&b| b == 0).unwrap_or(WIDTH);
+            let slot = &self.memo[at];
             // The slot holds a whole stem, so the bytes are a valid str.
+            let stem = std::str::from_utf8(&slot.stem[..usize::from(slot.stem_len)]);
             self.token.text.clear();
-            self.token
-                .text
-                .push_str(std::str::from_utf8(&stem[..len]).unwrap_or_default());
+            self.token.text.push_str(stem.unwrap_or_default());
             return true;
         }
     }

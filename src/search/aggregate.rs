@@ -95,7 +95,9 @@ pub type Groups = Vec<BTreeMap<String, Group>>;
 /// Collects [`Groups`] for the documents a query matches.
 pub struct GroupCollector {
     pub by: Vec<GroupBy>,
-    /// Also gather each group's processors, trackers, programs and laws (for `vendors`).
+    /// Also gather each group's processors, trackers, programs, laws and first and last
+    /// dates (for `vendors`); without it, `Group::first_date` and `last_date` are `None`
+    /// (a facet or a count reads no date).
     pub with_processors: bool,
 }
 
@@ -229,7 +231,11 @@ impl SegmentCollector for GroupSegmentCollector {
         self.flush();
         self.current = Some(policy);
         self.pending = 1;
-        let date = self.date.as_ref().and_then(|c| c.term_ords(doc).next());
+        let date = if self.with_processors || self.by.contains(&GroupBy::Month) {
+            self.date.as_ref().and_then(|c| c.term_ords(doc).next())
+        } else {
+            None
+        };
         let processors: Vec<u64> = match &self.processor {
             Some(c) if self.with_processors || self.by.contains(&GroupBy::Processor) => {
                 c.term_ords(doc).collect()

@@ -203,26 +203,25 @@ fn stems_of(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(usize, String)> {
     out
 }
 
-/// Whether a leaf is a phrase searched in the body (unfielded or `body:`), without slop
-/// or prefix, that the pairs of words answer (see [`super::pairs::answers`]).
-fn is_pair_leaf(leaf: &UserInputLeaf, stems: &mut TextAnalyzer) -> bool {
-    match leaf {
-        UserInputLeaf::Literal(l) => {
-            matches!(l.field_name.as_deref(), None | Some("body"))
-                && l.slop == 0
-                && !l.prefix
-                && super::pairs::answers(&stems_of(stems, &l.phrase))
-        }
-        _ => false,
+/// The stems of a leaf that is a phrase searched in the body (unfielded or `body:`),
+/// without slop or prefix, that the pairs of words answer (see
+/// [`super::pairs::answers`]); `None` for any other leaf.
+fn pair_stems(leaf: &UserInputLeaf, stems: &mut TextAnalyzer) -> Option<Vec<(usize, String)>> {
+    let UserInputLeaf::Literal(l) = leaf else {
+        return None;
+    };
+    if !matches!(l.field_name.as_deref(), None | Some("body")) || l.slop != 0 || l.prefix {
+        return None;
     }
+    Some(stems_of(stems, &l.phrase)).filter(|s| super::pairs::answers(s))
 }
 
-/// Whether the tree holds a leaf that [`is_pair_leaf`].
+/// Whether the tree holds a leaf with [`pair_stems`].
 fn has_pair_leaf(ast: &UserInputAst, stems: &mut TextAnalyzer) -> bool {
     match ast {
         UserInputAst::Clause(clauses) => clauses.iter().any(|(_, sub)| has_pair_leaf(sub, stems)),
         UserInputAst::Boost(sub, _) => has_pair_leaf(sub, stems),
-        UserInputAst::Leaf(leaf) => is_pair_leaf(leaf, stems),
+        UserInputAst::Leaf(leaf) => pair_stems(leaf, stems).is_some(),
     }
 }
 
@@ -283,8 +282,10 @@ impl LeafBuilder<'_> {
                 let field = leaf_field(&leaf);
                 if field == Some("exact") || (field.is_none() && self.exact_by_default) {
                     self.exact_leaf(*leaf)?
-                } else if is_pair_leaf(&leaf, &mut self.stems.clone()) {
-                    self.pair_leaf(*leaf)?
+                } else if let (Some(stems), UserInputLeaf::Literal(literal)) =
+                    (pair_stems(&leaf, &mut self.stems.clone()), &*leaf)
+                {
+                    self.pair_leaf(literal.clone(), &stems)?
                 } else {
                     self.parser
                         .build_query_from_user_input_ast(UserInputAst::Leaf(leaf))
@@ -296,13 +297,13 @@ impl LeafBuilder<'_> {
 
     /// A phrase searched in the body (and, unfielded, in the heading as the parser
     /// searches it): the body's part from the pairs of words.
-    fn pair_leaf(&self, leaf: UserInputLeaf) -> Result<Box<dyn Query>, String> {
-        let UserInputLeaf::Literal(literal) = leaf else {
-            return Err("not a phrase".to_string());
-        };
+    fn pair_leaf(
+        &self,
+        literal: UserInputLiteral,
+        stems: &[(usize, String)],
+    ) -> Result<Box<dyn Query>, String> {
         let (body, _) = &self.fields[1];
-        let stems = stems_of(&mut self.stems.clone(), &literal.phrase);
-        let body_query = super::pairs::body_phrase(*body, self.pairs, &stems);
+        let body_query = super::pairs::body_phrase(*body, self.pairs, stems);
         if literal.field_name.is_some() {
             return Ok(body_query);
         }

@@ -24,22 +24,25 @@ const MAX_TOKEN_BYTES: usize = 40;
 const MEMO_AFTER: u32 = 256;
 
 /// Bytes of a stem kept in a slot.
-const STEM_WIDTH: usize = WIDTH - 1;
+const STEM_WIDTH: usize = WIDTH - 2;
 
-/// A word as written (its bytes zero-padded, read as two little-endian integers) and its
-/// stem. Words are never empty and never contain NUL (they are letters and digits), so
-/// an all-zero word marks an empty slot.
+/// A word as written (its bytes zero-padded, read as two little-endian integers), its
+/// stem, and the stem's number among the pair words (0: not one). Words are never empty
+/// and never contain NUL (they are letters and digits), so an all-zero word marks an
+/// empty slot.
 #[derive(Clone, Copy)]
 struct Slot {
     word: [u64; 2],
     stem: [u8; STEM_WIDTH],
     stem_len: u8,
+    pair_word: u8,
 }
 
 const EMPTY: Slot = Slot {
     word: [0; 2],
     stem: [0; STEM_WIDTH],
     stem_len: 0,
+    pair_word: 0,
 };
 
 /// The key of the word `text[start..end]`: its bytes zero-padded to `WIDTH`, as two
@@ -77,6 +80,10 @@ fn slot_of(key: [u64; 2]) -> usize {
 }
 
 /// Words of letters and digits, lower-cased and stemmed (English).
+///
+/// Each text it tokenizes to the end is handed to this thread's [`PairTokenizer`] with
+/// its pair words (see [`HandOff`]), so that the pairs of a section's body, indexed
+/// right after its words, cost no second pass over the text.
 pub struct EnglishTokenizer {
     token: Token,
     /// Allocated once this instance has tokenized `MEMO_AFTER` texts, so that the
@@ -85,6 +92,9 @@ pub struct EnglishTokenizer {
     texts: u32,
     stemmer: frostem::Stemmer,
     lower: String,
+    /// The pair words of the text being tokenized; `None` for the tokenizer inside a
+    /// [`PairTokenizer`], which hands nothing off.
+    pair_words: Option<Vec<PairWord>>,
 }
 
 impl Default for EnglishTokenizer {
@@ -95,6 +105,7 @@ impl Default for EnglishTokenizer {
             texts: 0,
             stemmer: frostem::Stemmer::new(frostem::Algorithm::English),
             lower: String::new(),
+            pair_words: Some(Vec::new()),
         }
     }
 }
@@ -127,6 +138,9 @@ impl Tokenizer for EnglishTokenizer {
             }
         }
         self.token.reset();
+        if let Some(words) = &mut self.pair_words {
+            words.clear();
+        }
         EnglishTokenStream {
             text,
             cursor: 0,
@@ -134,6 +148,8 @@ impl Tokenizer for EnglishTokenizer {
             memo: &mut self.memo,
             stemmer: &self.stemmer,
             lower: &mut self.lower,
+            pair_word: 0,
+            pair_words: self.pair_words.as_mut(),
         }
     }
 }
@@ -146,6 +162,10 @@ pub struct EnglishTokenStream<'a> {
     memo: &'a mut [Slot],
     stemmer: &'a frostem::Stemmer,
     lower: &'a mut String,
+    /// The current token's number among the pair words (0: not one).
+    pair_word: u8,
+    /// Where the pair words are gathered, to be handed off at the end of the text.
+    pair_words: Option<&'a mut Vec<PairWord>>,
 }
 
 impl EnglishTokenStream<'_> {
@@ -202,6 +222,39 @@ impl EnglishTokenStream<'_> {
         let stem = self.stemmer.stem(self.lower.as_str());
         self.token.text.clear();
         self.token.text.push_str(&stem);
+        self.pair_word = pair_word_number(&self.token.text);
+    }
+
+    /// The current token's number among the pair words (0: not one).
+    fn pair_word(&self) -> u8 {
+        self.pair_word
+    }
+
+    /// Notes the token just made if it is a pair word.
+    fn gather(&mut self) {
+        if self.pair_word != 0
+            && let Some(words) = &mut self.pair_words
+        {
+            words.push(PairWord {
+                number: self.pair_word,
+                position: self.token.position,
+                offset_from: self.token.offset_from,
+                offset_to: self.token.offset_to,
+            });
+        }
+    }
+
+    /// At the end of the text: hands the pair words gathered to this thread's
+    /// [`PairTokenizer`], with the text they were read from.
+    fn hand_off(&mut self) {
+        if let Some(words) = &mut self.pair_words {
+            HAND_OFF.with_borrow_mut(|h| {
+                h.text.clear();
+                h.text.push_str(self.text);
+                std::mem::swap(&mut h.words, *words);
+                h.fresh = true;
+            });
+        }
     }
 }
 
@@ -211,6 +264,7 @@ impl TokenStream for EnglishTokenStream<'_> {
             self.token.position = self.token.position.wrapping_add(1);
             let Some((start, end)) = self.next_word() else {
                 self.token.text.clear();
+                self.hand_off();
                 return false;
             };
             if end - start >= MAX_TOKEN_BYTES {
@@ -227,6 +281,7 @@ impl TokenStream for EnglishTokenStream<'_> {
             };
             let Some(key) = key else {
                 self.stem_into_token(word);
+                self.gather();
                 return true;
             };
             let at = slot_of(key);
@@ -238,10 +293,12 @@ impl TokenStream for EnglishTokenStream<'_> {
                         word: key,
                         stem: [0; STEM_WIDTH],
                         stem_len: stem.len() as u8,
+                        pair_word: self.pair_word,
                     };
                     slot.stem[..stem.len()].copy_from_slice(stem);
                     self.memo[at] = slot;
                 }
+                self.gather();
                 return true;
             }
             let slot = &self.memo[at];
@@ -249,6 +306,8 @@ impl TokenStream for EnglishTokenStream<'_> {
             let stem = std::str::from_utf8(&slot.stem[..usize::from(slot.stem_len)]);
             self.token.text.clear();
             self.token.text.push_str(stem.unwrap_or_default());
+            self.pair_word = slot.pair_word;
+            self.gather();
             return true;
         }
     }
@@ -265,18 +324,67 @@ impl TokenStream for EnglishTokenStream<'_> {
 /// The separator inside a pair term: never part of a word.
 pub const PAIR_SEPARATOR: char = ' ';
 
-/// The stems whose pairs are indexed (see [`PairTokenizer`]).
-static PAIR_WORDS: std::sync::LazyLock<rustc_hash::FxHashSet<&'static str>> =
+/// The stems whose pairs are indexed (see [`PairTokenizer`]), in the file's order; a
+/// stem's number is its place in the list plus one, so that it fits in a memo slot.
+static PAIR_WORDS: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
+    include_str!("pair_words.txt")
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect()
+});
+
+/// Each pair word's number (at most 255 words: a test checks the file).
+static PAIR_NUMBERS: std::sync::LazyLock<rustc_hash::FxHashMap<&'static str, u8>> =
     std::sync::LazyLock::new(|| {
-        include_str!("pair_words.txt")
-            .lines()
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        PAIR_WORDS
+            .iter()
+            .enumerate()
+            .filter_map(|(i, w)| Some((*w, u8::try_from(i + 1).ok()?)))
             .collect()
     });
 
 /// Whether pairs holding this stem are indexed.
 pub fn is_common(stem: &str) -> bool {
-    PAIR_WORDS.contains(stem)
+    pair_word_number(stem) != 0
+}
+
+/// The stem's number among the pair words; 0 when it is not one.
+fn pair_word_number(stem: &str) -> u8 {
+    PAIR_NUMBERS.get(stem).copied().unwrap_or(0)
+}
+
+/// The pair word numbered `number`.
+fn pair_word_text(number: u8) -> &'static str {
+    PAIR_WORDS
+        .get(usize::from(number).wrapping_sub(1))
+        .copied()
+        .unwrap_or_default()
+}
+
+/// A pair word where a text has it.
+#[derive(Clone, Copy, Debug)]
+struct PairWord {
+    number: u8,
+    position: usize,
+    offset_from: usize,
+    offset_to: usize,
+}
+
+/// The last text an [`EnglishTokenizer`] of this thread read to its end, with its pair
+/// words. tantivy indexes a document's fields in the schema's order on one thread, and
+/// `pairs` comes right after `body` and is given the same text: the pair tokenizer takes
+/// the words from here when its text is this one (compared whole), and reads the text
+/// itself otherwise.
+#[derive(Default)]
+struct HandOff {
+    text: String,
+    words: Vec<PairWord>,
+    /// Not yet taken.
+    fresh: bool,
+}
+
+thread_local! {
+    static HAND_OFF: std::cell::RefCell<HandOff> = std::cell::RefCell::new(HandOff::default());
 }
 
 /// Pairs of neighbouring words, for the `pairs` field: a token `"a b"` for each stem `a`
@@ -290,11 +398,32 @@ pub fn is_common(stem: &str) -> bool {
 /// bounds the work. Pairs of all words made the build on M 1.8 times slower and the
 /// index 40% larger; pairs of the 256 most common stems 1.4 times and 12%; without the
 /// function words among them (`of the`, `to you`: no phrase needs them) 1.2 times and 3%.
-#[derive(Clone, Default)]
+///
+/// The words come from the body's own pass when this thread's [`EnglishTokenizer`] has
+/// just read the same text (see [`HandOff`]).
 pub struct PairTokenizer {
     words: EnglishTokenizer,
     token: Token,
-    previous: String,
+    handed: Vec<PairWord>,
+}
+
+impl Default for PairTokenizer {
+    fn default() -> Self {
+        PairTokenizer {
+            words: EnglishTokenizer {
+                pair_words: None,
+                ..EnglishTokenizer::default()
+            },
+            token: Token::default(),
+            handed: Vec::new(),
+        }
+    }
+}
+
+impl Clone for PairTokenizer {
+    fn clone(&self) -> Self {
+        PairTokenizer::default()
+    }
 }
 
 impl Tokenizer for PairTokenizer {
@@ -302,46 +431,76 @@ impl Tokenizer for PairTokenizer {
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> PairTokenStream<'a> {
         self.token.reset();
-        self.previous.clear();
+        let handed = &mut self.handed;
+        let taken = HAND_OFF.with_borrow_mut(|h| {
+            let same = h.fresh && h.text == text;
+            if same {
+                std::mem::swap(&mut h.words, handed);
+                h.fresh = false;
+            }
+            same
+        });
+        let source = if taken {
+            PairSource::HandedOff(self.handed.iter())
+        } else {
+            PairSource::Text(self.words.token_stream(text))
+        };
         PairTokenStream {
-            words: self.words.token_stream(text),
+            source,
             token: &mut self.token,
-            previous: &mut self.previous,
-            previous_at: None,
+            previous: None,
+        }
+    }
+}
+
+/// Where a pair stream's words come from.
+enum PairSource<'a> {
+    HandedOff(std::slice::Iter<'a, PairWord>),
+    Text(EnglishTokenStream<'a>),
+}
+
+impl PairSource<'_> {
+    fn next(&mut self) -> Option<PairWord> {
+        match self {
+            PairSource::HandedOff(words) => words.next().copied(),
+            PairSource::Text(words) => loop {
+                if !words.advance() {
+                    return None;
+                }
+                let number = words.pair_word();
+                if number != 0 {
+                    let t = words.token();
+                    return Some(PairWord {
+                        number,
+                        position: t.position,
+                        offset_from: t.offset_from,
+                        offset_to: t.offset_to,
+                    });
+                }
+            },
         }
     }
 }
 
 pub struct PairTokenStream<'a> {
-    words: EnglishTokenStream<'a>,
+    source: PairSource<'a>,
     token: &'a mut Token,
-    previous: &'a mut String,
-    /// Position and start offset of the word in `previous`.
-    previous_at: Option<(usize, usize)>,
+    /// The last pair word read.
+    previous: Option<PairWord>,
 }
 
 impl TokenStream for PairTokenStream<'_> {
     fn advance(&mut self) -> bool {
-        while self.words.advance() {
-            let word = self.words.token();
-            let common = is_common(&word.text);
-            let pair = match self.previous_at {
-                Some((position, from)) if common && position.wrapping_add(1) == word.position => {
-                    self.token.text.clear();
-                    self.token.text.push_str(self.previous);
-                    self.token.text.push(PAIR_SEPARATOR);
-                    self.token.text.push_str(&word.text);
-                    self.token.position = position;
-                    self.token.offset_from = from;
-                    self.token.offset_to = word.offset_to;
-                    true
-                }
-                _ => false,
-            };
-            self.previous.clear();
-            self.previous.push_str(&word.text);
-            self.previous_at = common.then_some((word.position, word.offset_from));
-            if pair {
+        while let Some(word) = self.source.next() {
+            let previous = self.previous.replace(word);
+            if let Some(p) = previous.filter(|p| p.position.wrapping_add(1) == word.position) {
+                self.token.text.clear();
+                self.token.text.push_str(pair_word_text(p.number));
+                self.token.text.push(PAIR_SEPARATOR);
+                self.token.text.push_str(pair_word_text(word.number));
+                self.token.position = p.position;
+                self.token.offset_from = p.offset_from;
+                self.token.offset_to = word.offset_to;
                 return true;
             }
         }
@@ -490,11 +649,16 @@ mod tests {
         let text = format!(
             "Third parties, third-party credit {long} card; the data\nshared zebra data share"
         );
+        let mut words = fused();
         let mut pairs = TextAnalyzer::from(PairTokenizer::default());
-        let got: Vec<(String, usize)> = tokens(&mut pairs, &text)
-            .into_iter()
-            .map(|(t, _, _, position, _)| (t, position))
-            .collect();
+        let mut pairs_of = |text: &str| -> Vec<(String, usize)> {
+            tokens(&mut pairs, text)
+                .into_iter()
+                .map(|(t, _, _, position, _)| (t, position))
+                .collect()
+        };
+        // Read afresh: no words pass before.
+        let got = pairs_of(&text);
         // Third0 parties1 third2 party3 credit4 (long5, dropped) card6 the7 data8 shared9
         // zebra10 data11 share12.
         let want = [
@@ -507,5 +671,42 @@ mod tests {
         ];
         let want: Vec<(String, usize)> = want.iter().map(|(t, p)| (t.to_string(), *p)).collect();
         assert_eq!(got, want);
+        // Handed off by the words pass over the same text, as in indexing.
+        assert!(tokens(&mut words, &text).len() > 10);
+        assert_eq!(pairs_of(&text), want);
+        // Taken once: the same text again is read afresh.
+        assert_eq!(pairs_of(&text), want);
+        // Another text than the words pass read: its own pairs, not the handed ones.
+        tokens(&mut words, &text);
+        assert_eq!(
+            pairs_of("credit card data"),
+            [("credit card".to_string(), 0), ("card data".to_string(), 1)]
+        );
+        // A text cut short is not handed off: its pairs are read afresh, not the last
+        // text's.
+        tokens(&mut words, &text);
+        let mut cut = words.token_stream("credit card data");
+        cut.advance();
+        drop(cut);
+        assert_eq!(
+            pairs_of("credit card data"),
+            [("credit card".to_string(), 0), ("card data".to_string(), 1)]
+        );
+    }
+
+    /// Every pair word fits the memo's one-byte number.
+    #[test]
+    fn pair_words_are_numbered_in_a_byte() {
+        assert!(
+            (100..=255).contains(&PAIR_WORDS.len()),
+            "{}",
+            PAIR_WORDS.len()
+        );
+        assert_eq!(
+            PAIR_NUMBERS.len(),
+            PAIR_WORDS.len(),
+            "a stem is listed twice"
+        );
+        assert!(is_common("parti") && is_common("third") && !is_common("the"));
     }
 }

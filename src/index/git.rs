@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use gix::ObjectId;
 use gix::bstr::ByteSlice;
 use gix::diff::tree::recorder::Change;
+use rayon::prelude::*;
 
 use crate::error::IndexError;
 
@@ -197,83 +198,60 @@ pub fn walk(
     // A handle of our own that never refreshes, as [`PackPages`] needs.
     let mut repo = repo.clone();
     no_refresh(&mut repo);
-    let repo = &repo;
     let mut platform = repo.rev_walk([tip]);
     if let Some(old) = since {
         platform = platform.with_hidden([old]);
     }
     let walk = platform.all().map_err(|e| git_err(repo_path, e))?;
-    let pages = PackPages::new(repo, 4096);
-    let empty = repo.empty_tree();
-    let mut state = gix::diff::tree::State::default();
-    let mut found: HashMap<ObjectId, GitSnapshot> = HashMap::new();
-    let mut commits = 0u64;
+    let pages = PackPages::new(&repo, 4096);
+    // The commits in walk order, each with its first parent (against which it is
+    // compared: a merge's other side is walked on its own, and what the merge itself
+    // changes shows up here).
+    let mut listed = Vec::new();
     for info in walk {
         let info = info.map_err(|e| git_err(repo_path, e))?;
-        commits += 1;
         pages.tick(1);
-        let commit = info.object().map_err(|e| git_err(repo_path, e))?;
-        let time = commit.time().map(|t| t.seconds).unwrap_or(0);
-        let tree = commit.tree().map_err(|e| git_err(repo_path, e))?;
-        // Against the first parent: a merge's other side is walked on its own, and what
-        // the merge itself changes shows up here.
-        let parent_tree = match info.parent_ids().next() {
-            Some(p) => p
-                .object()
-                .map_err(|e| git_err(repo_path, e))?
-                .into_commit()
-                .tree()
-                .map_err(|e| git_err(repo_path, e))?,
-            None => empty.clone(),
-        };
-        let mut recorder = gix::diff::tree::Recorder::default();
-        gix::diff::tree(
-            gix::objs::TreeRefIter::from_bytes(&parent_tree.data, parent_tree.id.kind()),
-            gix::objs::TreeRefIter::from_bytes(&tree.data, tree.id.kind()),
-            &mut state,
-            &repo.objects,
-            &mut recorder,
-        )
-        .map_err(|e| git_err(repo_path, e))?;
-        for change in recorder.records {
-            let (mode, oid, path) = match change {
-                Change::Addition {
-                    entry_mode,
-                    oid,
-                    path,
-                    ..
+        listed.push((info.id, info.parent_ids().next().map(|p| p.detach())));
+    }
+    // Each commit's changes, worked out in parallel (one repository handle per job), in
+    // walk order.
+    let shared = repo.clone().into_sync();
+    let changes: Vec<Vec<GitSnapshot>> = listed
+        .par_chunks(1024)
+        .map_init(
+            || {
+                let mut r = shared.to_thread_local();
+                no_refresh(&mut r);
+                // A commit's parent is the next commit walked: its trees were just read.
+                r.object_cache_size(Some(8 << 20));
+                (r, gix::diff::tree::State::default())
+            },
+            |(repo, state), chunk| {
+                let mut out = Vec::new();
+                for &(id, parent) in chunk {
+                    pages.tick(1);
+                    changed_blobs(repo, state, id, parent, globs, &mut out)
+                        .map_err(|e| git_err(repo_path, e))?;
                 }
-                | Change::Modification {
-                    entry_mode,
-                    oid,
-                    path,
-                    ..
-                } => (entry_mode, oid, path),
-                Change::Deletion { .. } => continue,
-            };
-            if !mode.is_blob() {
-                continue;
+                Ok(out)
+            },
+        )
+        .collect::<Result<_, IndexError>>()?;
+    let mut found: HashMap<ObjectId, GitSnapshot> = HashMap::new();
+    for snap in changes.into_iter().flatten() {
+        match found.entry(snap.blob) {
+            std::collections::hash_map::Entry::Occupied(mut e) => {
+                let s = e.get_mut();
+                if (snap.commit_time, &snap.path) < (s.commit_time, &s.path) {
+                    *s = snap;
+                }
             }
-            let path = path.to_str_lossy().into_owned();
-            if !wanted(&path, globs) {
-                continue;
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(snap);
             }
-            let snap = GitSnapshot {
-                blob: oid,
-                path,
-                commit: info.id,
-                commit_time: time,
-            };
-            found
-                .entry(oid)
-                .and_modify(|s| {
-                    if (time, &snap.path) < (s.commit_time, &s.path) {
-                        *s = snap.clone();
-                    }
-                })
-                .or_insert(snap);
         }
     }
+    let commits = listed.len() as u64;
     pages.release();
     let mut snapshots: Vec<GitSnapshot> = found.into_values().collect();
     snapshots
@@ -283,6 +261,63 @@ pub fn walk(
         commits,
         snapshots,
     })
+}
+
+/// Appends the policy-file blobs commit `id` adds or changes against `parent` (the empty
+/// tree when it has none) to `out`.
+fn changed_blobs(
+    repo: &gix::Repository,
+    state: &mut gix::diff::tree::State,
+    id: ObjectId,
+    parent: Option<ObjectId>,
+    globs: Option<&globset::GlobSet>,
+    out: &mut Vec<GitSnapshot>,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let commit = repo.find_commit(id)?;
+    let time = commit.time().map(|t| t.seconds).unwrap_or(0);
+    let tree = commit.tree()?;
+    let parent_tree = match parent {
+        Some(p) => repo.find_commit(p)?.tree()?,
+        None => repo.empty_tree(),
+    };
+    let mut recorder = gix::diff::tree::Recorder::default();
+    gix::diff::tree(
+        gix::objs::TreeRefIter::from_bytes(&parent_tree.data, parent_tree.id.kind()),
+        gix::objs::TreeRefIter::from_bytes(&tree.data, tree.id.kind()),
+        state,
+        &repo.objects,
+        &mut recorder,
+    )?;
+    for change in recorder.records {
+        let (mode, oid, path) = match change {
+            Change::Addition {
+                entry_mode,
+                oid,
+                path,
+                ..
+            }
+            | Change::Modification {
+                entry_mode,
+                oid,
+                path,
+                ..
+            } => (entry_mode, oid, path),
+            Change::Deletion { .. } => continue,
+        };
+        if !mode.is_blob() {
+            continue;
+        }
+        let path = path.to_str_lossy().into_owned();
+        if wanted(&path, globs) {
+            out.push(GitSnapshot {
+                blob: oid,
+                path,
+                commit: id,
+                commit_time: time,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The absolute path of a repository, as recorded in the index.

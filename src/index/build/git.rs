@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 
+use rayon::prelude::*;
 use tantivy::schema::Term;
 use tantivy::{Index, IndexWriter, TantivyDocument};
 
@@ -142,12 +143,22 @@ impl Source for History {
                 }
             }
         }
+        // Sizes from the objects' headers, in parallel: a delta's size is in its own
+        // header, but finding it may mean reading through the delta's chain.
+        let (shared, pages) = (&self.repo, &self.pages);
         let sizes = snapshots
-            .iter()
-            .map(|s| {
-                self.pages.tick(1);
-                repo.find_header(s.blob).map(|h| h.size()).unwrap_or(0)
-            })
+            .par_iter()
+            .map_init(
+                || {
+                    let mut r = shared.to_thread_local();
+                    crate::index::git::no_refresh(&mut r);
+                    r
+                },
+                |repo, s| {
+                    pages.tick(1);
+                    repo.find_header(s.blob).map(|h| h.size()).unwrap_or(0)
+                },
+            )
             .collect();
         self.pages.release();
         Ok(Plan {

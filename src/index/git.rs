@@ -214,10 +214,12 @@ pub fn walk(
         listed.push((info.id, info.parent_ids().next().map(|p| p.detach())));
     }
     // Each commit's changes, worked out in parallel (one repository handle per job), in
-    // walk order.
+    // walk order; chunks small enough for every thread to get several, even in a short
+    // history.
     let shared = repo.clone().into_sync();
+    let chunk = (listed.len() / (4 * rayon::current_num_threads())).clamp(1, 1024);
     let changes: Vec<Vec<GitSnapshot>> = listed
-        .par_chunks(1024)
+        .par_chunks(chunk)
         .map_init(
             || {
                 let mut r = shared.to_thread_local();
@@ -233,23 +235,19 @@ pub fn walk(
                     changed_blobs(repo, state, id, parent, globs, &mut out)
                         .map_err(|e| git_err(repo_path, e))?;
                 }
-                Ok(out)
+                // Each blob once per chunk already (the same rule as below, so merging
+                // the chunks in order gives what one pass would).
+                let mut once = HashMap::new();
+                for snap in out {
+                    keep_oldest(&mut once, snap);
+                }
+                Ok(once.into_values().collect::<Vec<_>>())
             },
         )
         .collect::<Result<_, IndexError>>()?;
     let mut found: HashMap<ObjectId, GitSnapshot> = HashMap::new();
     for snap in changes.into_iter().flatten() {
-        match found.entry(snap.blob) {
-            std::collections::hash_map::Entry::Occupied(mut e) => {
-                let s = e.get_mut();
-                if (snap.commit_time, &snap.path) < (s.commit_time, &s.path) {
-                    *s = snap;
-                }
-            }
-            std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert(snap);
-            }
-        }
+        keep_oldest(&mut found, snap);
     }
     let commits = listed.len() as u64;
     pages.release();
@@ -261,6 +259,22 @@ pub fn walk(
         commits,
         snapshots,
     })
+}
+
+/// Records `snap` unless `found` has its blob from an older commit (by commit time, then
+/// path); on a tie the snapshot met first in walk order stays.
+fn keep_oldest(found: &mut HashMap<ObjectId, GitSnapshot>, snap: GitSnapshot) {
+    match found.entry(snap.blob) {
+        std::collections::hash_map::Entry::Occupied(mut e) => {
+            let s = e.get_mut();
+            if (snap.commit_time, &snap.path) < (s.commit_time, &s.path) {
+                *s = snap;
+            }
+        }
+        std::collections::hash_map::Entry::Vacant(e) => {
+            e.insert(snap);
+        }
+    }
 }
 
 /// Appends the policy-file blobs commit `id` adds or changes against `parent` (the empty

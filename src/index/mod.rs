@@ -222,6 +222,9 @@ impl PolicyIndex {
         self.index
             .reader_builder()
             .reload_policy(policy)
+            // Decompressed store blocks kept per segment: 50 of 128 KiB, the memory of
+            // tantivy's default 100 blocks of 64 KiB (a long-lived server's cache).
+            .doc_store_cache_num_blocks(50)
             .try_into()
             .map_err(|e| IndexError::Damaged {
                 path: self.path.clone(),

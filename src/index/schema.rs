@@ -247,3 +247,15 @@ pub fn register_tokenizers(index: &Index) {
             .build(),
     );
 }
+
+#[cfg(test)]
+mod tests {
+    /// The pairs tokenizer takes its words from the body's pass over the same text (see
+    /// `stem::HandOff`), which tantivy runs right before it only while `pairs` is the
+    /// field after `body` (fields are indexed in id order).
+    #[test]
+    fn pairs_is_the_field_after_body() {
+        let (_, f) = super::build_schema();
+        assert_eq!(f.pairs.field_id(), f.body.field_id() + 1);
+    }
+}

@@ -8,11 +8,12 @@
 //! stems it has computed in a direct-mapped table (like a CPU cache), keyed by the word
 //! as written: a word hashes to one slot that holds it and its stem inline, so a repeated
 //! word costs one memory access and a 16-byte compare, with no lower-casing or stemming.
-//! A collision overwrites the slot; words longer than a slot are worked out every time.
+//! A collision overwrites the slot; words longer than 16 bytes, and stems longer than 14,
+//! are worked out every time.
 
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
-/// Bytes of a word (and of its stem) kept inline in a slot.
+/// Bytes of a word kept inline in a slot.
 const WIDTH: usize = 16;
 /// Slots per table: 2^16 slots of 32 bytes, 2 MiB per tokenizer instance.
 const SLOT_BITS: u32 = 16;
@@ -245,13 +246,14 @@ impl EnglishTokenStream<'_> {
     }
 
     /// At the end of the text: hands the pair words gathered to this thread's
-    /// [`PairTokenizer`], with the text they were read from.
+    /// [`PairTokenizer`], with the text they were read from. Once per stream: an
+    /// `advance` after the end hands nothing again.
     fn hand_off(&mut self) {
-        if let Some(words) = &mut self.pair_words {
+        if let Some(words) = self.pair_words.take() {
             HAND_OFF.with_borrow_mut(|h| {
                 h.text.clear();
                 h.text.push_str(self.text);
-                std::mem::swap(&mut h.words, *words);
+                std::mem::swap(&mut h.words, words);
                 h.fresh = true;
             });
         }
@@ -692,6 +694,79 @@ mod tests {
             pairs_of("credit card data"),
             [("credit card".to_string(), 0), ("card data".to_string(), 1)]
         );
+    }
+
+    /// The pairs by their definition, from tantivy's own tokens: each two tokens at
+    /// neighbouring positions whose stems are both listed in `pair_words.txt`.
+    fn reference_pairs(text: &str) -> Vec<(String, usize)> {
+        let listed: Vec<&str> = include_str!("pair_words.txt")
+            .lines()
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .collect();
+        let words = tokens(&mut tantivy_chain(), text);
+        words
+            .windows(2)
+            .filter(|w| {
+                w[0].3 + 1 == w[1].3
+                    && listed.contains(&w[0].0.as_str())
+                    && listed.contains(&w[1].0.as_str())
+            })
+            .map(|w| (format!("{} {}", w[0].0, w[1].0), w[0].3))
+            .collect()
+    }
+
+    proptest! {
+        /// Pairs handed off by a words pass served from the memo (as in indexing, once
+        /// the memo is warm), and pairs read afresh, against their definition.
+        #[test]
+        fn handed_off_pairs_are_the_pairs_of_the_text(
+            words in proptest::collection::vec(
+                "third|parties|Party|credit|cards?|data|shared?|personal|information|the|\
+                 zebra|[a-z]{41,45}|Ünïcödé|privacy|polic(y|ies)", 0..40),
+            seps in proptest::collection::vec("[ ,.;'\n-]{1,2}", 40),
+        ) {
+            let mut text = String::new();
+            for (w, s) in words.iter().zip(&seps) {
+                text.push_str(w);
+                text.push_str(s);
+            }
+            let want = reference_pairs(&text);
+            let mut memo = fused();
+            let mut pairs = TextAnalyzer::from(PairTokenizer::default());
+            let mut pairs_of = |text: &str| -> Vec<(String, usize)> {
+                tokens(&mut pairs, text)
+                    .into_iter()
+                    .map(|(t, _, _, position, _)| (t, position))
+                    .collect()
+            };
+            // Twice: the second words pass is served from the memo, and hands off.
+            tokens(&mut memo, &text);
+            tokens(&mut memo, &text);
+            prop_assert_eq!(pairs_of(&text), want.clone());
+            // Taken: read afresh.
+            prop_assert_eq!(pairs_of(&text), want);
+        }
+    }
+
+    /// A stream asked for more after its end hands off nothing again.
+    #[test]
+    fn a_stream_hands_off_once() {
+        let mut words = fused();
+        let mut pairs = TextAnalyzer::from(PairTokenizer::default());
+        let text = "third parties share data";
+        tokens(&mut words, "credit card data");
+        let mut s = words.token_stream(text);
+        while s.advance() {}
+        // The hand-off now holds this text's words; another advance must not swap in
+        // the buffer of the text before.
+        assert!(!s.advance());
+        drop(s);
+        let got: Vec<(String, usize)> = tokens(&mut pairs, text)
+            .into_iter()
+            .map(|(t, _, _, position, _)| (t, position))
+            .collect();
+        assert_eq!(got, reference_pairs(text));
+        assert_eq!(got.len(), 3);
     }
 
     /// Every pair word fits the memo's one-byte number.

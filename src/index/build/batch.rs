@@ -177,6 +177,8 @@ pub(super) struct Payloads<'a> {
 /// What every batch of a run shares.
 pub(super) struct RunContext<'a> {
     pub(super) cfg: &'a IndexConfig,
+    /// The run's parsing threads (`cfg.threads`).
+    pub(super) pool: &'a rayon::ThreadPool,
     pub(super) progress: &'a dyn Progress,
     pub(super) gathered: &'a Gathered,
 }
@@ -192,14 +194,7 @@ pub(super) fn run_in_batches<T: Sync>(
     sizes: &[u64],
     work: impl Fn(&T, &IndexWriter<TantivyDocument>) + Sync,
 ) -> Result<(u64, bool), IndexError> {
-    let (cfg, progress, gathered) = (run.cfg, run.progress, run.gathered);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(cfg.threads)
-        .build()
-        .map_err(|e| IndexError::Io {
-            context: "cannot start parsing threads".to_string(),
-            source: std::io::Error::other(e),
-        })?;
+    let (cfg, progress, gathered, pool) = (run.cfg, run.progress, run.gathered, run.pool);
     let total = (items.len() as u64, sizes.iter().sum::<u64>());
     progress.start(total.0, total.1);
     let started_at = now_rfc3339();
@@ -250,6 +245,17 @@ pub(super) fn run_in_batches<T: Sync>(
     }
     permissions(&cfg.index_dir)?;
     Ok((checkpoints, interrupted))
+}
+
+/// The parsing threads of a run: `cfg.threads` of them.
+pub(super) fn thread_pool(cfg: &IndexConfig) -> Result<rayon::ThreadPool, IndexError> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(cfg.threads)
+        .build()
+        .map_err(|e| IndexError::Io {
+            context: "cannot start parsing threads".to_string(),
+            source: std::io::Error::other(e),
+        })
 }
 
 /// Splits files (by size) into consecutive batches of about `limit` bytes each.

@@ -18,6 +18,7 @@ use tantivy::{Index, IndexWriter, TantivyDocument};
 
 use self::batch::{
     Gathered, ItemContext, Outcome, Payloads, RunContext, empty_info, open_writer, run_in_batches,
+    thread_pool,
 };
 use super::record::Totals;
 use super::schema::Fields;
@@ -148,9 +149,9 @@ impl BuildSummary {
 
 /// Where a build's snapshots come from. The runner ([`build_index`]) opens the index,
 /// asks the source what to record and what to index, runs the batches and totals up.
-trait Source: Sync {
+trait Source: Sync + Send {
     /// One unit of work: a file, a version in a repository.
-    type Item: Sync;
+    type Item: Sync + Send;
 
     /// Records in `info` (committed with the run's last batch) what this run indexes;
     /// returns the metadata to commit at checkpoints before that.
@@ -219,7 +220,9 @@ fn run<S: Source>(
     info.incomplete = None;
     let checkpoint = source.record(&mut info, cfg);
     let writer = open_writer(cfg, &index, &checkpoint)?;
-    let plan = source.plan(cfg, &index, &fields, &writer)?;
+    // Planning may work in parallel too (a history's diffs), on the run's threads.
+    let pool = thread_pool(cfg)?;
+    let plan = pool.install(|| source.plan(cfg, &index, &fields, &writer))?;
     let gathered = Gathered::default();
     gathered
         .counters
@@ -234,6 +237,7 @@ fn run<S: Source>(
     let (checkpoints, interrupted) = run_in_batches(
         &RunContext {
             cfg,
+            pool: &pool,
             progress,
             gathered: &gathered,
         },

@@ -66,7 +66,7 @@ pub fn stats(idx: &PolicyIndex, searcher: &Searcher) -> Result<Stats, SearchErro
         .iter()
         .map(|(y, g)| YearCount {
             year: y.parse().ok(),
-            policies: g.policies.len() as u64,
+            policies: g.policies,
         })
         .collect();
     years.sort_by_key(|y| (y.year.is_none(), y.year));
@@ -74,7 +74,7 @@ pub fn stats(idx: &PolicyIndex, searcher: &Searcher) -> Result<Stats, SearchErro
         .iter()
         .map(|(p, g)| ProcessorCount {
             processor: p.clone(),
-            policies: g.policies.len() as u64,
+            policies: g.policies,
         })
         .collect();
     processors.sort_by(|a, b| {
@@ -401,14 +401,14 @@ pub fn vendors(
                 None => None,
             };
             Some(VendorRow {
-                snapshots: g.policies.len() as u64,
+                snapshots: g.policies,
                 first_date: g.first_date,
                 last_date: g.last_date,
                 processors: g.processors.into_iter().collect(),
                 trackers: g.trackers.into_iter().collect(),
                 programs: g.programs.into_iter().collect(),
                 laws: g.laws.into_iter().collect(),
-                matching_snapshots: m.map(|m| m.policies.len() as u64),
+                matching_snapshots: m.map(|m| m.policies),
                 matching_sections: m.map(|m| m.sections),
                 first_match: m.and_then(|m| m.first_date.clone()),
                 last_match: m.and_then(|m| m.last_date.clone()),

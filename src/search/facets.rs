@@ -67,7 +67,7 @@ pub fn facet_counts(
                 _ => FacetValue::Text(value.clone()),
             },
             sections: g.sections,
-            policies: g.policies.len() as u64,
+            policies: g.policies,
         })
         .collect();
     match by {

@@ -774,3 +774,58 @@ fn small_contract_points() {
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v.as_array().unwrap().len(), 5);
 }
+
+/// A facet's policy counts, over several segments and policies matching in several
+/// sections, against the files themselves: per archive year, the files whose text (after
+/// the header line) holds "cookie" or "cookies" as a word (regex over the raw text).
+#[test]
+fn facet_policy_counts_match_the_files_across_segments() {
+    let env = TestEnv::new();
+    // Two runs: the second adds its policies in segments of their own.
+    common::make_corpus(&env, 150);
+    env.ok(&["index", "--quiet", "--threads", "2"]);
+    common::make_corpus(&env, 300);
+    env.ok(&["index", "--quiet", "--threads", "2"]);
+    let segments = std::fs::read_dir(env.path("index"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "store")
+        })
+        .count();
+    assert!(segments >= 2, "{segments} segments");
+
+    let word = Regex::new(r"(?i)(^|[^\p{L}\p{N}])cookies?([^\p{L}\p{N}]|$)").unwrap();
+    let mut expected: BTreeMap<u64, u64> = BTreeMap::new();
+    let mut multi = 0;
+    for (path, _, date) in common::headers(&env.path("corpus")) {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let body = text.split_once('\n').unwrap().1;
+        if word.is_match(body) {
+            *expected.entry(date[..4].parse().unwrap()).or_default() += 1;
+            if word.find_iter(body).count() > 3 {
+                multi += 1;
+            }
+        }
+    }
+    assert!(expected.values().sum::<u64>() > 100, "{expected:?}");
+    assert!(multi > 50, "few policies name cookies often: {multi}");
+    let v: Value = env.json(&[
+        "query", "cookies", "--facet", "year", "--limit", "0", "--format", "json",
+    ]);
+    let got: BTreeMap<u64, u64> = v["facets"]["year"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["value"].as_u64().unwrap(),
+                c["policies"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(got, expected);
+}

@@ -545,6 +545,14 @@ mod tests {
         out
     }
 
+    /// A pair tokenizer's terms with their positions.
+    fn pair_positions(pairs: &mut TextAnalyzer, text: &str) -> Vec<(String, usize)> {
+        tokens(pairs, text)
+            .into_iter()
+            .map(|(t, _, _, position, _)| (t, position))
+            .collect()
+    }
+
     /// The chain the fused tokenizer stands for.
     fn tantivy_chain() -> TextAnalyzer {
         TextAnalyzer::builder(SimpleTokenizer::default())
@@ -653,12 +661,7 @@ mod tests {
         );
         let mut words = fused();
         let mut pairs = TextAnalyzer::from(PairTokenizer::default());
-        let mut pairs_of = |text: &str| -> Vec<(String, usize)> {
-            tokens(&mut pairs, text)
-                .into_iter()
-                .map(|(t, _, _, position, _)| (t, position))
-                .collect()
-        };
+        let mut pairs_of = |text: &str| pair_positions(&mut pairs, text);
         // Read afresh: no words pass before.
         let got = pairs_of(&text);
         // Third0 parties1 third2 party3 credit4 (long5, dropped) card6 the7 data8 shared9
@@ -733,12 +736,7 @@ mod tests {
             let want = reference_pairs(&text);
             let mut memo = fused();
             let mut pairs = TextAnalyzer::from(PairTokenizer::default());
-            let mut pairs_of = |text: &str| -> Vec<(String, usize)> {
-                tokens(&mut pairs, text)
-                    .into_iter()
-                    .map(|(t, _, _, position, _)| (t, position))
-                    .collect()
-            };
+            let mut pairs_of = |text: &str| pair_positions(&mut pairs, text);
             // Twice: the second words pass is served from the memo, and hands off.
             tokens(&mut memo, &text);
             tokens(&mut memo, &text);
@@ -761,10 +759,7 @@ mod tests {
         // the buffer of the text before.
         assert!(!s.advance());
         drop(s);
-        let got: Vec<(String, usize)> = tokens(&mut pairs, text)
-            .into_iter()
-            .map(|(t, _, _, position, _)| (t, position))
-            .collect();
+        let got = pair_positions(&mut pairs, text);
         assert_eq!(got, reference_pairs(text));
         assert_eq!(got.len(), 3);
     }

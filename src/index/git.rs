@@ -82,6 +82,14 @@ pub fn no_refresh(repo: &mut gix::Repository) {
     repo.objects.refresh_never();
 }
 
+/// A handle of this thread on a shared repository, one that never refreshes (see
+/// [`no_refresh`]).
+pub fn local_handle(shared: &gix::ThreadSafeRepository) -> gix::Repository {
+    let mut repo = shared.to_thread_local();
+    no_refresh(&mut repo);
+    repo
+}
+
 impl PackPages {
     pub fn new(repo: &gix::Repository, every: u64) -> PackPages {
         let packs = repo.objects.store_ref().path().join("pack");
@@ -222,8 +230,7 @@ pub fn walk(
         .par_chunks(chunk)
         .map_init(
             || {
-                let mut r = shared.to_thread_local();
-                no_refresh(&mut r);
+                let mut r = local_handle(&shared);
                 // A commit's parent is the next commit walked: its trees were just read.
                 r.object_cache_size(Some(8 << 20));
                 (r, gix::diff::tree::State::default())

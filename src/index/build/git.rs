@@ -117,8 +117,7 @@ impl Source for History {
         fields: &Fields,
         _writer: &IndexWriter<TantivyDocument>,
     ) -> Result<Plan<Snapshot>, IndexError> {
-        let mut repo = self.repo.to_thread_local();
-        crate::index::git::no_refresh(&mut repo);
+        let repo = crate::index::git::local_handle(&self.repo);
         let walk = crate::index::git::walk(
             &self.source.repo,
             &repo,
@@ -149,11 +148,7 @@ impl Source for History {
         let sizes = snapshots
             .par_iter()
             .map_init(
-                || {
-                    let mut r = shared.to_thread_local();
-                    crate::index::git::no_refresh(&mut r);
-                    r
-                },
+                || crate::index::git::local_handle(shared),
                 |repo, s| {
                     pages.tick(1);
                     repo.find_header(s.blob).map(|h| h.size()).unwrap_or(0)
@@ -185,9 +180,7 @@ impl Source for History {
         let bytes = REPO.with(|cell| {
             let mut cell = cell.borrow_mut();
             if cell.as_ref().is_none_or(|(n, _)| *n != self.number) {
-                let mut repo = shared.to_thread_local();
-                crate::index::git::no_refresh(&mut repo);
-                *cell = Some((self.number, repo));
+                *cell = Some((self.number, crate::index::git::local_handle(shared)));
             }
             let (_, repo) = cell.as_ref().expect("set above");
             repo.find_object(snap.blob).map(|o| o.detach().data)

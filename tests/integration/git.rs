@@ -313,6 +313,123 @@ fn paths_globs_and_bad_repositories() {
     assert_eq!(v["policies"], 3);
 }
 
+/// Feeds a `git fast-import` stream to the repository at `dir`.
+fn fast_import(dir: &Path, stream: &[u8]) {
+    let mut fi = Command::new("git")
+        .args(["fast-import", "--quiet"])
+        .current_dir(dir)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(fi.stdin.as_mut().unwrap(), stream).unwrap();
+    drop(fi.stdin.take());
+    assert!(fi.wait().unwrap().success());
+}
+
+/// Each version cites the first commit in history that brought it, also when a revert
+/// brings it back within the same second, and when the history is long enough to be read
+/// in many chunks. The expectation comes from `git log --reverse --raw`.
+#[test]
+fn each_version_cites_the_first_commit_that_brought_it() {
+    if !have_git() {
+        eprintln!("skipped: no git command to build the test repository");
+        return;
+    }
+    let env = TestEnv::new();
+    let dir = env.path("repo");
+    let mut repo = Repo {
+        dir: env.dir.path(),
+        clock: 0,
+    };
+    repo.git(&["init", "-q", "-b", "main", "repo"]);
+    // 150 seconds, four commits in each: site s gets version A, then B, then A again (a
+    // revert, in the same second); another site gets version C. Then two more seconds of
+    // one commit each, so that chunks of the walk (16, 32, 64... commits from the tip)
+    // end between a version and its revert.
+    let mut stream = Vec::new();
+    let mut n = 0u32;
+    for k in 0..152u32 {
+        let (s, t) = (k % 40, (k + 20) % 40);
+        let version = |site: u32, v: &str| {
+            policy(
+                &format!("site{site}.com"),
+                &format!("{}-{:02}-01", 2001 + k / 12, 1 + k % 12),
+                &format!("version {v} of group {k}."),
+            )
+        };
+        let commits = if k < 150 {
+            vec![
+                (s, version(s, "A")),
+                (s, version(s, "B")),
+                (s, version(s, "A")),
+                (t, version(t, "C")),
+            ]
+        } else {
+            vec![(t, version(t, "C"))]
+        };
+        for (site, text) in commits {
+            n += 1;
+            stream.extend_from_slice(
+                format!(
+                    "commit refs/heads/main\nmark :{n}\ncommitter t <t@example.com> {} +0000\ndata 1\nc\n",
+                    1_000_000 + k
+                )
+                .as_bytes(),
+            );
+            if n > 1 {
+                stream.extend_from_slice(format!("from :{}\n", n - 1).as_bytes());
+            }
+            stream.extend_from_slice(
+                format!("M 100644 inline s/{site}.md\ndata {}\n", text.len()).as_bytes(),
+            );
+            stream.extend_from_slice(text.as_bytes());
+            stream.push(b'\n');
+        }
+    }
+    fast_import(&dir, &stream);
+    // The first commit (oldest first) in which each blob is added or modified.
+    let log = Repo {
+        dir: &dir,
+        clock: 0,
+    }
+    .git(&["log", "--reverse", "--raw", "--no-abbrev", "--format=%H"]);
+    let (mut commit, mut first) = (String::new(), std::collections::HashMap::new());
+    for line in log.lines() {
+        if let Some(raw) = line.strip_prefix(':') {
+            let (fields, path) = raw.split_once('\t').unwrap();
+            let blob = fields.split(' ').nth(3).unwrap().to_string();
+            first
+                .entry(blob)
+                .or_insert_with(|| (path.to_string(), commit.clone()));
+        } else if !line.is_empty() {
+            commit = line.to_string();
+        }
+    }
+    let expected: BTreeSet<(String, String)> = first.into_values().collect();
+    assert_eq!(expected.len(), 452);
+
+    env.ok(&["index", "--git", "repo", "--quiet"]);
+    let r = env.ok(&["query", "*", "--all", "--format", "jsonl"]);
+    let cited: BTreeSet<(String, String)> = r
+        .stdout
+        .lines()
+        .map(|l| {
+            let h: Value = serde_json::from_str(l).unwrap();
+            (
+                h["path"].as_str().unwrap().to_string(),
+                h["revision"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let wrong: Vec<_> = cited.symmetric_difference(&expected).collect();
+    assert!(
+        wrong.is_empty(),
+        "{} of {} differ: {wrong:?}",
+        wrong.len(),
+        expected.len()
+    );
+}
+
 #[test]
 fn an_interrupted_history_run_resumes_to_the_end() {
     if !have_git() {
@@ -351,15 +468,7 @@ fn an_interrupted_history_run_resumes_to_the_end() {
         stream.extend_from_slice(text.as_bytes());
         stream.push(b'\n');
     }
-    let mut fi = Command::new("git")
-        .args(["fast-import", "--quiet"])
-        .current_dir(&dir)
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(fi.stdin.as_mut().unwrap(), &stream).unwrap();
-    drop(fi.stdin.take());
-    assert!(fi.wait().unwrap().success());
+    fast_import(&dir, &stream);
 
     env.ok(&["index", "--git", "repo", "--index", "clean", "--quiet"]);
     let clean: Value = env.json(&["stats", "--index", "clean", "--format", "json"]);

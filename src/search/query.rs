@@ -535,7 +535,8 @@ fn filter_queries(f: &Fields, filters: &Filters) -> Vec<Box<dyn Query>> {
     if !filters.vendors.is_empty() {
         out.push(any_of(f.vendor, filters.vendors.clone()));
     }
-    let matcher = EntityMatcher::shared_builtin();
+    // The matcher is built on first use (its automaton costs some milliseconds, a
+    // noticeable share of a query's process): only for an entity filter.
     for category in Category::ALL {
         let wanted: Vec<&String> = filters
             .entities
@@ -552,6 +553,7 @@ fn filter_queries(f: &Fields, filters: &Filters) -> Vec<Box<dyn Query>> {
         if wanted.is_empty() {
             continue;
         }
+        let matcher = EntityMatcher::shared_builtin();
         let names = wanted
             .iter()
             .map(|p| matcher.canonical_name(category, p).unwrap_or(p).to_string())

@@ -318,6 +318,7 @@ fn fast_import(dir: &Path, stream: &[u8]) {
     let mut fi = Command::new("git")
         .args(["fast-import", "--quiet"])
         .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .stdin(std::process::Stdio::piped())
         .spawn()
         .unwrap();
@@ -387,12 +388,24 @@ fn each_version_cites_the_first_commit_that_brought_it() {
         }
     }
     fast_import(&dir, &stream);
-    // The first commit (oldest first) in which each blob is added or modified.
-    let log = Repo {
-        dir: &dir,
-        clock: 0,
-    }
-    .git(&["log", "--reverse", "--raw", "--no-abbrev", "--format=%H"]);
+    let expected = first_commits(&dir);
+    assert_eq!(expected.len(), 452);
+
+    env.ok(&["index", "--git", "repo", "--quiet"]);
+    assert_cites(&env, &expected);
+}
+
+/// The first commit in which each blob is added or modified, oldest first by `git log
+/// --reverse --topo-order` (which shows no changes for merges): (path, commit) pairs.
+fn first_commits(dir: &Path) -> BTreeSet<(String, String)> {
+    let log = Repo { dir, clock: 0 }.git(&[
+        "log",
+        "--reverse",
+        "--topo-order",
+        "--raw",
+        "--no-abbrev",
+        "--format=%H",
+    ]);
     let (mut commit, mut first) = (String::new(), std::collections::HashMap::new());
     for line in log.lines() {
         if let Some(raw) = line.strip_prefix(':') {
@@ -405,12 +418,14 @@ fn each_version_cites_the_first_commit_that_brought_it() {
             commit = line.to_string();
         }
     }
-    let expected: BTreeSet<(String, String)> = first.into_values().collect();
-    assert_eq!(expected.len(), 452);
+    first.into_values().collect()
+}
 
-    env.ok(&["index", "--git", "repo", "--quiet"]);
+/// The index in `env` has one version per expected (path, commit), each cited by that
+/// commit, and two sections each (the test policies' "Payments" and "Contact").
+fn assert_cites(env: &TestEnv, expected: &BTreeSet<(String, String)>) {
     let r = env.ok(&["query", "*", "--all", "--format", "jsonl"]);
-    let cited: BTreeSet<(String, String)> = r
+    let hits: Vec<(String, String)> = r
         .stdout
         .lines()
         .map(|l| {
@@ -421,13 +436,160 @@ fn each_version_cites_the_first_commit_that_brought_it() {
             )
         })
         .collect();
-    let wrong: Vec<_> = cited.symmetric_difference(&expected).collect();
+    assert_eq!(hits.len(), 2 * expected.len());
+    let cited: BTreeSet<(String, String)> = hits.into_iter().collect();
+    let wrong: Vec<_> = cited.symmetric_difference(expected).collect();
     assert!(
         wrong.is_empty(),
         "{} of {} differ: {wrong:?}",
         wrong.len(),
         expected.len()
     );
+}
+
+/// Across branches: a merge does not cite a version its merged branch brought (even when
+/// the merge's date is the older), and of two commits of one second on one line, the
+/// ancestor is cited, also when the walk (breadth first from the tip) meets it before the
+/// other, through a branch that puts it nearer the tip.
+#[test]
+fn merged_branches_cite_the_commit_that_brought_a_version() {
+    if !have_git() {
+        eprintln!("skipped: no git command to build the test repository");
+        return;
+    }
+    let env = TestEnv::new();
+    let dir = env.path("repo");
+    Repo {
+        dir: env.dir.path(),
+        clock: 0,
+    }
+    .git(&["init", "-q", "-b", "main", "repo"]);
+    let text = |site: &str, v: &str| policy(&format!("{site}.com"), "2015-01-01", v);
+    let mut stream = Vec::new();
+    // (mark, branch, time, parent, merged parent, files)
+    type Planned<'a> = (
+        u32,
+        &'a str,
+        u32,
+        Option<u32>,
+        Option<u32>,
+        Vec<(&'a str, String)>,
+    );
+    let commits: Vec<Planned> = vec![
+        (1, "main", 100, None, None, vec![("x.md", text("x", "one"))]),
+        // A side commit whose clock ran ahead of the merge that takes it.
+        (
+            2,
+            "side",
+            250,
+            Some(1),
+            None,
+            vec![("y.md", text("y", "side"))],
+        ),
+        (
+            3,
+            "main",
+            150,
+            Some(1),
+            None,
+            vec![("x.md", text("x", "two"))],
+        ),
+        // The merge takes y.md from the side branch.
+        (
+            4,
+            "main",
+            200,
+            Some(3),
+            Some(2),
+            vec![("y.md", text("y", "side"))],
+        ),
+        // p.md: B, then C, then B again, all in one second.
+        (
+            5,
+            "main",
+            300,
+            Some(4),
+            None,
+            vec![("p.md", text("p", "B"))],
+        ),
+        (
+            6,
+            "main",
+            300,
+            Some(5),
+            None,
+            vec![("p.md", text("p", "C"))],
+        ),
+        (
+            7,
+            "main",
+            300,
+            Some(6),
+            None,
+            vec![("p.md", text("p", "B"))],
+        ),
+        (
+            8,
+            "main",
+            400,
+            Some(7),
+            None,
+            vec![("q.md", text("q", "1"))],
+        ),
+        (
+            9,
+            "main",
+            401,
+            Some(8),
+            None,
+            vec![("q.md", text("q", "2"))],
+        ),
+        // A branch from the first B, merged at the tip: a shorter way to it.
+        (
+            10,
+            "other",
+            402,
+            Some(5),
+            None,
+            vec![("r.md", text("r", "w"))],
+        ),
+        (
+            11,
+            "main",
+            403,
+            Some(9),
+            Some(10),
+            vec![("r.md", text("r", "w"))],
+        ),
+    ];
+    for (mark, branch, time, from, merge, files) in commits {
+        stream.extend_from_slice(
+            format!(
+                "commit refs/heads/{branch}\nmark :{mark}\ncommitter t <t@example.com> {} +0000\ndata 1\nc\n",
+                1_000_000 + time
+            )
+            .as_bytes(),
+        );
+        if let Some(from) = from {
+            stream.extend_from_slice(format!("from :{from}\n").as_bytes());
+        }
+        if let Some(merge) = merge {
+            stream.extend_from_slice(format!("merge :{merge}\n").as_bytes());
+        }
+        for (path, body) in files {
+            stream.extend_from_slice(
+                format!("M 100644 inline {path}\ndata {}\n", body.len()).as_bytes(),
+            );
+            stream.extend_from_slice(body.as_bytes());
+            stream.push(b'\n');
+        }
+    }
+    fast_import(&dir, &stream);
+    let expected = first_commits(&dir);
+    // x twice, y, p's B and C, q twice, r.
+    assert_eq!(expected.len(), 8);
+    env.ok(&["index", "--git", "repo", "--quiet"]);
+    assert_cites(&env, &expected);
 }
 
 #[test]

@@ -327,6 +327,55 @@ fn fast_import(dir: &Path, stream: &[u8]) {
     assert!(fi.wait().unwrap().success());
 }
 
+/// One commit of a `git fast-import` stream: commit `mark` on `branch` at `time` (seconds
+/// after 1,000,000), after `from`, merging `merge`, writing `files` (path, text).
+struct Planned<'a> {
+    mark: u32,
+    branch: &'a str,
+    time: u32,
+    from: Option<u32>,
+    merge: Option<u32>,
+    files: Vec<(String, String)>,
+}
+
+impl Planned<'_> {
+    fn write(&self, stream: &mut Vec<u8>) {
+        let (mark, branch) = (self.mark, self.branch);
+        stream.extend_from_slice(
+            format!(
+                "commit refs/heads/{branch}\nmark :{mark}\ncommitter t <t@example.com> {} +0000\ndata 1\nc\n",
+                1_000_000 + self.time
+            )
+            .as_bytes(),
+        );
+        if let Some(from) = self.from {
+            stream.extend_from_slice(format!("from :{from}\n").as_bytes());
+        }
+        if let Some(merge) = self.merge {
+            stream.extend_from_slice(format!("merge :{merge}\n").as_bytes());
+        }
+        for (path, body) in &self.files {
+            stream.extend_from_slice(
+                format!("M 100644 inline {path}\ndata {}\n", body.len()).as_bytes(),
+            );
+            stream.extend_from_slice(body.as_bytes());
+            stream.push(b'\n');
+        }
+    }
+}
+
+/// Commit `n` of a linear history on `main` (after commit `n - 1`), writing one file.
+fn linear(n: u32, time: u32, path: String, text: String) -> Planned<'static> {
+    Planned {
+        mark: n,
+        branch: "main",
+        time,
+        from: (n > 1).then(|| n - 1),
+        merge: None,
+        files: vec![(path, text)],
+    }
+}
+
 /// Each version cites the first commit in history that brought it, also when a revert
 /// brings it back within the same second, and when the history is long enough to be read
 /// in many chunks. The expectation comes from `git log --reverse --raw`.
@@ -370,21 +419,7 @@ fn each_version_cites_the_first_commit_that_brought_it() {
         };
         for (site, text) in commits {
             n += 1;
-            stream.extend_from_slice(
-                format!(
-                    "commit refs/heads/main\nmark :{n}\ncommitter t <t@example.com> {} +0000\ndata 1\nc\n",
-                    1_000_000 + k
-                )
-                .as_bytes(),
-            );
-            if n > 1 {
-                stream.extend_from_slice(format!("from :{}\n", n - 1).as_bytes());
-            }
-            stream.extend_from_slice(
-                format!("M 100644 inline s/{site}.md\ndata {}\n", text.len()).as_bytes(),
-            );
-            stream.extend_from_slice(text.as_bytes());
-            stream.push(b'\n');
+            linear(n, k, format!("s/{site}.md"), text).write(&mut stream);
         }
     }
     fast_import(&dir, &stream);
@@ -467,123 +502,33 @@ fn merged_branches_cite_the_commit_that_brought_a_version() {
     let text = |site: &str, v: &str| policy(&format!("{site}.com"), "2015-01-01", v);
     let mut stream = Vec::new();
     // (mark, branch, time, parent, merged parent, files)
-    type Planned<'a> = (
-        u32,
-        &'a str,
-        u32,
-        Option<u32>,
-        Option<u32>,
-        Vec<(&'a str, String)>,
-    );
-    let commits: Vec<Planned> = vec![
-        (1, "main", 100, None, None, vec![("x.md", text("x", "one"))]),
-        // A side commit whose clock ran ahead of the merge that takes it.
-        (
-            2,
-            "side",
-            250,
-            Some(1),
-            None,
-            vec![("y.md", text("y", "side"))],
-        ),
-        (
-            3,
-            "main",
-            150,
-            Some(1),
-            None,
-            vec![("x.md", text("x", "two"))],
-        ),
-        // The merge takes y.md from the side branch.
-        (
-            4,
-            "main",
-            200,
-            Some(3),
-            Some(2),
-            vec![("y.md", text("y", "side"))],
-        ),
-        // p.md: B, then C, then B again, all in one second.
-        (
-            5,
-            "main",
-            300,
-            Some(4),
-            None,
-            vec![("p.md", text("p", "B"))],
-        ),
-        (
-            6,
-            "main",
-            300,
-            Some(5),
-            None,
-            vec![("p.md", text("p", "C"))],
-        ),
-        (
-            7,
-            "main",
-            300,
-            Some(6),
-            None,
-            vec![("p.md", text("p", "B"))],
-        ),
-        (
-            8,
-            "main",
-            400,
-            Some(7),
-            None,
-            vec![("q.md", text("q", "1"))],
-        ),
-        (
-            9,
-            "main",
-            401,
-            Some(8),
-            None,
-            vec![("q.md", text("q", "2"))],
-        ),
-        // A branch from the first B, merged at the tip: a shorter way to it.
-        (
-            10,
-            "other",
-            402,
-            Some(5),
-            None,
-            vec![("r.md", text("r", "w"))],
-        ),
-        (
-            11,
-            "main",
-            403,
-            Some(9),
-            Some(10),
-            vec![("r.md", text("r", "w"))],
-        ),
-    ];
-    for (mark, branch, time, from, merge, files) in commits {
-        stream.extend_from_slice(
-            format!(
-                "commit refs/heads/{branch}\nmark :{mark}\ncommitter t <t@example.com> {} +0000\ndata 1\nc\n",
-                1_000_000 + time
-            )
-            .as_bytes(),
-        );
-        if let Some(from) = from {
-            stream.extend_from_slice(format!("from :{from}\n").as_bytes());
+    let mut commit = |mark, branch, time, from, merge, path: &str, v: &str| {
+        let site = path.trim_end_matches(".md");
+        Planned {
+            mark,
+            branch,
+            time,
+            from,
+            merge,
+            files: vec![(path.to_string(), text(site, v))],
         }
-        if let Some(merge) = merge {
-            stream.extend_from_slice(format!("merge :{merge}\n").as_bytes());
-        }
-        for (path, body) in files {
-            stream.extend_from_slice(
-                format!("M 100644 inline {path}\ndata {}\n", body.len()).as_bytes(),
-            );
-            stream.extend_from_slice(body.as_bytes());
-            stream.push(b'\n');
-        }
-    }
+        .write(&mut stream)
+    };
+    commit(1, "main", 100, None, None, "x.md", "one");
+    // A side commit whose clock ran ahead of the merge that takes it.
+    commit(2, "side", 250, Some(1), None, "y.md", "side");
+    commit(3, "main", 150, Some(1), None, "x.md", "two");
+    // The merge takes y.md from the side branch.
+    commit(4, "main", 200, Some(3), Some(2), "y.md", "side");
+    // p.md: B, then C, then B again, all in one second.
+    commit(5, "main", 300, Some(4), None, "p.md", "B");
+    commit(6, "main", 300, Some(5), None, "p.md", "C");
+    commit(7, "main", 300, Some(6), None, "p.md", "B");
+    commit(8, "main", 400, Some(7), None, "q.md", "1");
+    commit(9, "main", 401, Some(8), None, "q.md", "2");
+    // A branch from the first B, merged at the tip: a shorter way to it.
+    commit(10, "other", 402, Some(5), None, "r.md", "w");
+    commit(11, "main", 403, Some(9), Some(10), "r.md", "w");
     fast_import(&dir, &stream);
     let expected = first_commits(&dir);
     // x twice, y, p's B and C, q twice, r.
@@ -618,17 +563,7 @@ fn an_interrupted_history_run_resumes_to_the_end() {
             &format!("version {n}. {filler}"),
         );
         env.write(&format!("files/{n}.md"), &text);
-        stream.extend_from_slice(
-            format!("commit refs/heads/main\nmark :{n}\ncommitter t <t@example.com> {} +0000\ndata 1\nc\n", 1_000_000 + n).as_bytes(),
-        );
-        if n > 1 {
-            stream.extend_from_slice(format!("from :{}\n", n - 1).as_bytes());
-        }
-        stream.extend_from_slice(
-            format!("M 100644 inline s/{site}.md\ndata {}\n", text.len()).as_bytes(),
-        );
-        stream.extend_from_slice(text.as_bytes());
-        stream.push(b'\n');
+        linear(n, n, format!("s/{site}.md"), text).write(&mut stream);
     }
     fast_import(&dir, &stream);
 

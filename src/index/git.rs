@@ -193,11 +193,7 @@ pub fn walk(
     globs: Option<&globset::GlobSet>,
 ) -> Result<GitWalk, IndexError> {
     if let Some(old) = since {
-        let reachable = old == tip
-            || repo
-                .merge_base(old, tip)
-                .map(|base| base.is_some_and(|b| b.detach() == old))
-                .unwrap_or(false);
+        let reachable = old == tip || is_ancestor(repo, old, tip);
         if !reachable {
             return Err(git_err(
                 repo_path,
@@ -209,15 +205,13 @@ pub fn walk(
             ));
         }
     }
-    // The commits are listed in walk order, each with its first parent (against which it
-    // is compared: a merge's other side is walked on its own, and what the merge itself
-    // changes shows up here), by one thread, which hands them on in chunks; the chunks'
-    // changes are worked out in parallel (one repository handle per job) while the
-    // listing goes on. The first chunks are small, so that a short history (an
+    // The commits are listed in walk order by one thread, which hands them on in chunks;
+    // the chunks' changes are worked out in parallel (one repository handle per job)
+    // while the listing goes on. The first chunks are small, so that a short history (an
     // incremental run) is shared out too.
     let pages = PackPages::new(repo, 4096);
     let shared = repo.clone().into_sync();
-    let (send, receive) = crossbeam_channel::bounded::<(usize, Vec<Parented>)>(64);
+    let (send, receive) = crossbeam_channel::bounded::<(usize, Vec<ObjectId>)>(64);
     let (listing, changes) = std::thread::scope(|scope| {
         let lister = scope.spawn(|| list_commits(&shared, tip, since, &pages, send));
         let changes: Result<Vec<(usize, Vec<GitSnapshot>)>, IndexError> = receive
@@ -233,9 +227,9 @@ pub fn walk(
                 },
                 |(repo, state), (number, chunk)| {
                     let mut out = Vec::new();
-                    for (id, parent) in chunk {
+                    for id in chunk {
                         pages.tick(1);
-                        changed_blobs(repo, state, id, parent, globs, &mut out)
+                        changed_blobs(repo, state, id, globs, &mut out)
                             .map_err(|e| git_err(repo_path, e))?;
                     }
                     // Each blob once per chunk already (the same rule as below, so
@@ -278,11 +272,8 @@ pub fn walk(
     })
 }
 
-/// A commit and its first parent.
-type Parented = (ObjectId, Option<ObjectId>);
-
-/// Lists the commits reachable from `tip` but not from `since`, in walk order, each with
-/// its first parent, and sends them in numbered chunks (16 commits, then twice as many
+/// Lists the commits reachable from `tip` but not from `since`, in walk order, and sends
+/// them in numbered chunks (16 commits, then twice as many
 /// each time up to 1,024). Returns how many there were; stops early when the receiving
 /// side is gone (it failed).
 fn list_commits(
@@ -290,7 +281,7 @@ fn list_commits(
     tip: ObjectId,
     since: Option<ObjectId>,
     pages: &PackPages,
-    send: crossbeam_channel::Sender<(usize, Vec<Parented>)>,
+    send: crossbeam_channel::Sender<(usize, Vec<ObjectId>)>,
 ) -> Result<u64, Box<dyn std::error::Error + Send + Sync>> {
     // A handle of our own that never refreshes, as [`PackPages`] needs.
     let repo = local_handle(shared);
@@ -304,7 +295,7 @@ fn list_commits(
         let info = info?;
         pages.tick(1);
         commits += 1;
-        chunk.push((info.id, info.parent_ids().next().map(|p| p.detach())));
+        chunk.push(info.id);
         if chunk.len() == size {
             size = (size * 2).min(1024);
             let full = std::mem::replace(&mut chunk, Vec::with_capacity(size));
@@ -355,30 +346,28 @@ fn is_ancestor(repo: &gix::Repository, older: ObjectId, newer: ObjectId) -> bool
         .is_ok_and(|base| base.is_some_and(|b| b.detach() == older))
 }
 
-/// Appends the policy-file blobs commit `id` adds or changes against `parent` (the empty
-/// tree when it has none) to `out`. A merge brings only what none of its other parents
-/// has at the same path: what came from a merged branch was brought by that branch's
-/// commits, which the walk reads too.
+/// Appends the policy-file blobs commit `id` adds or changes against its first parent
+/// (the empty tree when it has none) to `out`. A merge's other sides are walked on their
+/// own, so a merge brings only what none of its other parents has at the same path.
 fn changed_blobs(
     repo: &gix::Repository,
     state: &mut gix::diff::tree::State,
     id: ObjectId,
-    parent: Option<ObjectId>,
     globs: Option<&globset::GlobSet>,
     out: &mut Vec<GitSnapshot>,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let commit = repo.find_commit(id)?;
     let time = commit.time().map(|t| t.seconds).unwrap_or(0);
     let tree = commit.tree()?;
-    let others: Vec<ObjectId> = commit.parent_ids().skip(1).map(|p| p.detach()).collect();
-    let mut other_trees = Vec::with_capacity(others.len());
-    for p in others {
-        other_trees.push(repo.find_commit(p)?.tree()?);
-    }
-    let parent_tree = match parent {
-        Some(p) => repo.find_commit(p)?.tree()?,
+    let parents: Vec<ObjectId> = commit.parent_ids().map(|p| p.detach()).collect();
+    let parent_tree = match parents.first() {
+        Some(&p) => repo.find_commit(p)?.tree()?,
         None => repo.empty_tree(),
     };
+    let mut other_trees = Vec::with_capacity(parents.len().saturating_sub(1));
+    for &p in parents.iter().skip(1) {
+        other_trees.push(repo.find_commit(p)?.tree()?);
+    }
     let mut recorder = gix::diff::tree::Recorder::default();
     gix::diff::tree(
         gix::objs::TreeRefIter::from_bytes(&parent_tree.data, parent_tree.id.kind()),

@@ -381,17 +381,10 @@ fn linear(n: u32, time: u32, path: String, text: String) -> Planned<'static> {
 /// in many chunks. The expectation comes from `git log --reverse --raw`.
 #[test]
 fn each_version_cites_the_first_commit_that_brought_it() {
-    if !have_git() {
-        eprintln!("skipped: no git command to build the test repository");
-        return;
-    }
     let env = TestEnv::new();
-    let dir = env.path("repo");
-    let mut repo = Repo {
-        dir: env.dir.path(),
-        clock: 0,
+    let Some(dir) = init_repo(&env) else {
+        return;
     };
-    repo.git(&["init", "-q", "-b", "main", "repo"]);
     // 150 seconds, four commits in each: site s gets version A, then B, then A again (a
     // revert, in the same second); another site gets version C. Then two more seconds of
     // one commit each, so that chunks of the walk (16, 32, 64... commits from the tip)
@@ -488,17 +481,10 @@ fn assert_cites(env: &TestEnv, expected: &BTreeSet<(String, String)>) {
 /// other, through a branch that puts it nearer the tip.
 #[test]
 fn merged_branches_cite_the_commit_that_brought_a_version() {
-    if !have_git() {
-        eprintln!("skipped: no git command to build the test repository");
-        return;
-    }
     let env = TestEnv::new();
-    let dir = env.path("repo");
-    Repo {
-        dir: env.dir.path(),
-        clock: 0,
-    }
-    .git(&["init", "-q", "-b", "main", "repo"]);
+    let Some(dir) = init_repo(&env) else {
+        return;
+    };
     let text = |site: &str, v: &str| policy(&format!("{site}.com"), "2015-01-01", v);
     let mut stream = Vec::new();
     // (mark, branch, time, parent, merged parent, files)
@@ -539,17 +525,10 @@ fn merged_branches_cite_the_commit_that_brought_a_version() {
 
 #[test]
 fn an_interrupted_history_run_resumes_to_the_end() {
-    if !have_git() {
-        eprintln!("skipped: no git command to build the test repository");
-        return;
-    }
     let env = TestEnv::new();
-    let dir = env.path("repo");
-    let mut repo = Repo {
-        dir: env.dir.path(),
-        clock: 0,
+    let Some(dir) = init_repo(&env) else {
+        return;
     };
-    repo.git(&["init", "-q", "-b", "main", "repo"]);
     // 1,500 versions of 300 files, one commit each, written with fast-import; the same
     // texts also as files.
     let filler = "Some policy text about cookies and analytics. ".repeat(60);

@@ -58,6 +58,7 @@ pub fn policy_docs(
             // bare headings before it, searchable with it.
             for h in std::iter::once(&s.heading).chain(&s.lead_headings) {
                 d.add_text(f.heading, h);
+                d.add_text(f.heading_pairs, h);
             }
             for h in &s.heading_path {
                 d.add_text(f.heading_path, h);

@@ -11,7 +11,7 @@ use tantivy::tokenizer::{
 use tantivy::{Index, IndexSettings};
 
 /// Bumped whenever fields, their options or the sectioning change.
-pub const SCHEMA_VERSION: u32 = 8;
+pub const SCHEMA_VERSION: u32 = 9;
 
 /// Tokenizer for full text: words, lower-cased, English stemming.
 pub const TEXT_TOKENIZER: &str = "en_stem";
@@ -164,6 +164,9 @@ fields! {
     title: text,
     /// The section's heading first, then the bare headings before it (lead headings).
     heading: text,
+    /// The heading's pairs of neighbouring words, as `pairs` for the body: a two-word
+    /// phrase searched unfielded reads both (see `search::pairs`).
+    heading_pairs: pairs,
     heading_path: stored_text,
     level: u64_stored,
     ordinal: u64_stored_fast,
@@ -257,5 +260,6 @@ mod tests {
     fn pairs_is_the_field_after_body() {
         let (_, f) = super::build_schema();
         assert_eq!(f.pairs.field_id(), f.body.field_id() + 1);
+        assert_eq!(f.heading_pairs.field_id(), f.heading.field_id() + 1);
     }
 }

@@ -29,12 +29,13 @@ pub fn answers(stems: &[(usize, String)]) -> bool {
     matches!(stems, [(p, a), (q, b)] if p + 1 == *q && is_common(a) && is_common(b))
 }
 
-/// The query for a two-word body phrase that [`answers`] holds for (its stems at their
-/// positions; any other is left to tantivy's phrase query).
-pub fn body_phrase(body: Field, pairs: Field, stems: &[(usize, String)]) -> Box<dyn Query> {
+/// The query for a phrase in `field` (heading or body, whose pairs are in `pairs`): its
+/// pair term when [`answers`] holds for its stems (at their positions), tantivy's phrase
+/// query otherwise.
+pub fn phrase(field: Field, pairs: Field, stems: &[(usize, String)]) -> Box<dyn Query> {
     let terms: Vec<(usize, Term)> = stems
         .iter()
-        .map(|(position, stem)| (*position, Term::from_field_text(body, stem)))
+        .map(|(position, stem)| (*position, Term::from_field_text(field, stem)))
         .collect();
     let phrase = PhraseQuery::new_with_offset(terms.clone());
     if !answers(stems) {
@@ -236,6 +237,8 @@ mod tests {
         "\"zebra crossings\"",
         "\"third zebra parties\"",
         "body:\"third parties\"",
+        "heading:\"third parties\"",
+        "heading:\"credit card\"",
         "\"third parties\" AND \"credit card\"",
         "\"third parties\" OR \"do not track\"",
         "cookies OR \"third parties\"",
@@ -251,10 +254,18 @@ mod tests {
             index.writer_with_num_threads(1, 15_000_000).unwrap();
         for (i, body) in BODIES.iter().enumerate() {
             let mut d = TantivyDocument::default();
-            d.add_text(
-                fields.heading,
-                if i == 2 { "Third parties" } else { "Notes" },
-            );
+            // Headings: the phrase alone, a phrase split across two heading values
+            // (which must not match), and another section's body as its heading.
+            let other = BODIES[(i + 5) % BODIES.len()];
+            let headings: &[&str] = match i % 3 {
+                0 => &["Third parties"],
+                1 => &["Sharing with third", "parties and credit card"],
+                _ => &[other],
+            };
+            for h in headings {
+                d.add_text(fields.heading, h);
+                d.add_text(fields.heading_pairs, h);
+            }
             d.add_text(fields.body, body);
             d.add_text(fields.pairs, body);
             writer.add_document(d).unwrap();
@@ -317,5 +328,17 @@ mod tests {
         )
         .unwrap();
         assert!(q.downcast_ref::<PhraseQuery>().is_some(), "{q:?}");
+        // Unfielded: the heading's pairs (boosted) and the body's.
+        let q = build_query(
+            &index,
+            &fields,
+            "\"third parties\"",
+            false,
+            &Filters::default(),
+            None,
+        )
+        .unwrap();
+        let debug = format!("{q:?}");
+        assert_eq!(debug.matches("PairPhraseQuery").count(), 2, "{debug}");
     }
 }

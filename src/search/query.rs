@@ -28,6 +28,9 @@ pub const MAX_QUERY_DEPTH: usize = 64;
 /// How dates are written, wherever a user writes one (`date:`, `--since`, `--until`).
 pub const DATE_FORMS: &str = "YYYY, YYYY-MM or YYYY-MM-DD (2015, 2015-06, 2015-06-30)";
 
+/// How much more a word or phrase counts in a heading than in a body.
+const HEADING_BOOST: f32 = 2.0;
+
 /// The fields a query may name, for messages.
 pub const QUERY_FIELDS: &str = "heading, body, title, exact, vendor, processor, tracker, program, \
      law, date, year, words, sentences, sections, flesch, fk_grade, smog";
@@ -153,7 +156,7 @@ fn parse_user_query(
         return Ok(Box::new(AllQuery));
     }
     let mut parser = QueryParser::for_index(index, vec![f.heading, f.body]);
-    parser.set_field_boost(f.heading, 2.0);
+    parser.set_field_boost(f.heading, HEADING_BOOST);
     parser.set_conjunction_by_default();
     let ast = tantivy::query_grammar::parse_query(query).map_err(|_| {
         bad(
@@ -177,7 +180,7 @@ fn parse_user_query(
             exact_by_default: exact,
             analyzer: tokenizer(crate::index::schema::EXACT_TOKENIZER)?,
             stems,
-            pairs: f.pairs,
+            pairs: [f.heading_pairs, f.pairs],
             fields: [
                 (f.heading, schema.get_field_name(f.heading).to_string()),
                 (f.body, schema.get_field_name(f.body).to_string()),
@@ -203,14 +206,17 @@ fn stems_of(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(usize, String)> {
     out
 }
 
-/// The stems of a leaf that is a phrase searched in the body (unfielded or `body:`),
-/// without slop or prefix, that the pairs of words answer (see
+/// The stems of a leaf that is a phrase searched in heading and body (unfielded,
+/// `heading:` or `body:`), without slop or prefix, that the pairs of words answer (see
 /// [`super::pairs::answers`]); `None` for any other leaf.
 fn pair_stems(leaf: &UserInputLeaf, stems: &mut TextAnalyzer) -> Option<Vec<(usize, String)>> {
     let UserInputLeaf::Literal(l) = leaf else {
         return None;
     };
-    if !matches!(l.field_name.as_deref(), None | Some("body")) || l.slop != 0 || l.prefix {
+    if !matches!(l.field_name.as_deref(), None | Some("heading" | "body"))
+        || l.slop != 0
+        || l.prefix
+    {
         return None;
     }
     Some(stems_of(stems, &l.phrase)).filter(|s| super::pairs::answers(s))
@@ -245,9 +251,10 @@ struct LeafBuilder<'a> {
     /// `--exact`: unfielded leaves are exact too.
     exact_by_default: bool,
     analyzer: TextAnalyzer,
-    /// The full-text tokenizer, for body phrases.
+    /// The full-text tokenizer, for two-word phrases.
     stems: TextAnalyzer,
-    pairs: Field,
+    /// The pairs fields of heading and body.
+    pairs: [Field; 2],
     /// Heading and body: the fields an exact leaf searches, with their names.
     fields: [(Field, String); 2],
 }
@@ -285,7 +292,7 @@ impl LeafBuilder<'_> {
                 } else if let (Some(stems), UserInputLeaf::Literal(literal)) =
                     (pair_stems(&leaf, &mut self.stems.clone()), &*leaf)
                 {
-                    self.pair_leaf(literal.clone(), &stems)?
+                    self.pair_leaf(literal, &stems)
                 } else {
                     self.parser
                         .build_query_from_user_input_ast(UserInputAst::Leaf(leaf))
@@ -295,33 +302,32 @@ impl LeafBuilder<'_> {
         })
     }
 
-    /// A phrase searched in the body (and, unfielded, in the heading as the parser
-    /// searches it): the body's part from the pairs of words.
-    fn pair_leaf(
-        &self,
-        literal: UserInputLiteral,
-        stems: &[(usize, String)],
-    ) -> Result<Box<dyn Query>, String> {
-        let (body, _) = &self.fields[1];
-        let body_query = super::pairs::body_phrase(*body, self.pairs, stems);
-        if literal.field_name.is_some() {
-            return Ok(body_query);
+    /// A two-word phrase searched in heading and body (unfielded) or in one of them,
+    /// each from its pairs of words, scored as the parser's phrase query (the heading
+    /// with the parser's boost).
+    fn pair_leaf(&self, literal: &UserInputLiteral, stems: &[(usize, String)]) -> Box<dyn Query> {
+        let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for ((field, name), pairs) in self.fields.iter().zip(self.pairs) {
+            if literal.field_name.as_ref().is_some_and(|f| f != name) {
+                continue;
+            }
+            let phrase = super::pairs::phrase(*field, pairs, stems);
+            alternatives.push((
+                Occur::Should,
+                if *field == self.fields[0].0 {
+                    Box::new(BoostQuery::new(phrase, HEADING_BOOST))
+                } else {
+                    phrase
+                },
+            ));
         }
-        let (_, heading_name) = &self.fields[0];
-        let heading = self
-            .parser
-            .build_query_from_user_input_ast(
-                UserInputLeaf::Literal(UserInputLiteral {
-                    field_name: Some(heading_name.clone()),
-                    ..literal
-                })
-                .into(),
-            )
-            .map_err(|e| describe_parse_error(&e))?;
-        Ok(Box::new(BooleanQuery::new(vec![
-            (Occur::Should, heading),
-            (Occur::Should, body_query),
-        ])))
+        match alternatives.len() {
+            1 => alternatives
+                .pop()
+                .map(|(_, q)| q)
+                .unwrap_or_else(|| Box::new(EmptyQuery)),
+            _ => Box::new(BooleanQuery::new(alternatives)),
+        }
     }
 
     /// A word or phrase in heading or body, as written.

@@ -53,6 +53,14 @@ pub(super) fn rank(
         });
     }
     let (total, ranked, groups) = match cfg.per_vendor {
+        // Without facets, no grouping collector is called for every hit.
+        None if wanted <= TOP_K_MAX && cfg.facets.is_empty() => {
+            let (top, count) = searcher.search(
+                query,
+                &(TopDocs::with_limit(wanted).order_by_score(), Count),
+            )?;
+            (count as u64, top, Groups::new())
+        }
         None if wanted <= TOP_K_MAX => {
             let (top, count, groups) = searcher.search(
                 query,

@@ -1,10 +1,11 @@
-//! Phrases in the body answered from the `pairs` field: every two neighbouring stems of a
-//! section's body are indexed as one term (`"third parti"`, see `index::stem`), with its
+//! Phrases in the body and the heading answered from their pairs fields (`pairs`,
+//! `heading_pairs`): every two neighbouring stems of a section's body, and of each of its
+//! headings, are indexed as one term (`"third parti"`, see `index::stem`), with its
 //! frequency.
 //!
 //! A phrase of two words is then a single term: its documents are the phrase's sections
 //! and its frequency the phrase's count there, so no position is decoded. The query scores
-//! exactly as tantivy's phrase query does (BM25 over the phrase's words, the body's field
+//! exactly as tantivy's phrase query does (BM25 over the phrase's words, its field's
 //! norms, the phrase count as frequency), so hits, counts and ranking are the same; on the
 //! benchmark corpora position decoding was most of a common phrase's time.
 //!

@@ -21,8 +21,15 @@ fn words(text: &str) -> BTreeMap<String, usize> {
     out
 }
 
+/// The built-in entities' matcher, built once: building it per case cost most of the
+/// suite's time in the debug build.
+fn entities() -> &'static EntityMatcher {
+    static ENTITIES: std::sync::OnceLock<EntityMatcher> = std::sync::OnceLock::new();
+    ENTITIES.get_or_init(EntityMatcher::builtin)
+}
+
 fn check_invariants(text: &str) {
-    let p = parse_policy(text, "fuzz", &EntityMatcher::builtin());
+    let p = parse_policy(text, "fuzz", entities());
     assert!(!p.sections.is_empty());
     for (i, s) in p.sections.iter().enumerate() {
         assert_eq!(s.ordinal as usize, i);
@@ -154,7 +161,7 @@ proptest! {
         } else {
             md
         };
-        let p = parse_policy(&text, "fuzz", &EntityMatcher::builtin());
+        let p = parse_policy(&text, "fuzz", entities());
         let bodies: String = p.sections.iter().map(|s| format!("{}\n", s.body)).collect();
         prop_assert_eq!(words(&bodies), words(&expected), "markdown:\n{}", text);
         // No heading is invented: each is a generated heading, or "Preamble".

@@ -471,7 +471,7 @@ fn kill_after_a_checkpoint(env: &TestEnv, args: &[&str]) {
 #[test]
 fn readers_say_loudly_when_the_index_is_incomplete() {
     let env = TestEnv::new();
-    common::make_corpus(&env, 3000);
+    common::make_corpus(&env, 600);
     let build = [
         "index",
         "--checkpoint-mb",
@@ -495,8 +495,8 @@ fn readers_say_loudly_when_the_index_is_incomplete() {
     let stats: Value = env.json(&["stats", "--format", "json"]);
     assert_eq!(stats["index_complete"], false);
     let done = stats["incomplete"]["items_done"].as_u64().unwrap();
-    assert!(done > 0 && done < 3000, "{stats}");
-    assert_eq!(stats["incomplete"]["items_total"], 3000);
+    assert!(done > 0 && done < 600, "{stats}");
+    assert_eq!(stats["incomplete"]["items_total"], 600);
     // Finishing the build clears it.
     env.ok(&["index", "--quiet"]);
     let r = env.run(&["query", "cookies", "--format", "json"]);

@@ -6,7 +6,6 @@ use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Stdio;
-use std::time::{Duration, Instant};
 
 use common::TestEnv;
 use regex::Regex;
@@ -437,37 +436,6 @@ fn a_closed_pipe_ends_every_format_quietly() {
     }
 }
 
-/// Waits until the index's committed metadata says a build is under way and has
-/// committed at least one checkpoint, then kills the build.
-fn kill_after_a_checkpoint(env: &TestEnv, args: &[&str]) {
-    let mut child = env
-        .command(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    loop {
-        let meta = std::fs::read_to_string(env.path("index/meta.json")).unwrap_or_default();
-        let v: Value = serde_json::from_str(&meta).unwrap_or(Value::Null);
-        let payload: Value = v["payload"]
-            .as_str()
-            .and_then(|p| serde_json::from_str(p).ok())
-            .unwrap_or(Value::Null);
-        if payload["incomplete"]["items_done"].as_u64().unwrap_or(0) > 0 {
-            break;
-        }
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the build ended before a checkpoint was seen; make the corpus larger"
-        );
-        assert!(started.elapsed() < Duration::from_secs(120));
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
-}
-
 #[test]
 fn readers_say_loudly_when_the_index_is_incomplete() {
     let env = TestEnv::new();
@@ -481,7 +449,7 @@ fn readers_say_loudly_when_the_index_is_incomplete() {
         "--memory-mb",
         "64",
     ];
-    kill_after_a_checkpoint(&env, &build);
+    common::stop_after_a_checkpoint(&env, &build, "index", "-KILL");
     let r = env.run(&["query", "cookies", "--format", "json"]);
     assert!(r.stderr.contains("INCOMPLETE"), "{}", r.stderr);
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
@@ -504,7 +472,12 @@ fn readers_say_loudly_when_the_index_is_incomplete() {
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["index_complete"], true);
     // A rebuild stopped half-way is incomplete again.
-    kill_after_a_checkpoint(&env, &[&build[..], &["--rebuild"]].concat());
+    common::stop_after_a_checkpoint(
+        &env,
+        &[&build[..], &["--rebuild"]].concat(),
+        "index",
+        "-KILL",
+    );
     let r = env.run(&["query", "cookies", "--count"]);
     assert!(r.stderr.contains("INCOMPLETE"), "{}", r.stderr);
 }

@@ -150,3 +150,64 @@ pub fn make_corpus(env: &TestEnv, n: usize) {
         );
     }
 }
+
+/// Waits until the committed metadata of the index at `index` says that a build is
+/// under way and has committed part of its work. Fails when `child` ends first: the
+/// test's corpus is then too small to be caught mid-way.
+pub fn wait_for_a_checkpoint(env: &TestEnv, child: &mut std::process::Child, index: &str) {
+    let started = std::time::Instant::now();
+    let meta_path = env.path(index).join("meta.json");
+    loop {
+        let meta = std::fs::read_to_string(&meta_path).unwrap_or_default();
+        let v: serde_json::Value = serde_json::from_str(&meta).unwrap_or_default();
+        let payload: serde_json::Value = v["payload"]
+            .as_str()
+            .and_then(|p| serde_json::from_str(p).ok())
+            .unwrap_or_default();
+        if payload["incomplete"]["items_done"].as_u64().unwrap_or(0) > 0 {
+            return;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the build ended before a checkpoint was seen; make the corpus larger"
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(120));
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+}
+
+/// Starts the build `args` and stops it with `signal` (`"-KILL"`, `"-INT"`, ...) as soon as
+/// the committed metadata of the index at `index` says that the build is under way and
+/// has committed part of its work. Fails when the build ends first: the test's corpus is
+/// then too small to be interrupted.
+pub fn stop_after_a_checkpoint(env: &TestEnv, args: &[&str], index: &str, signal: &str) -> Stopped {
+    let log = env.path("stopped-build.log");
+    let mut child = env
+        .command(args)
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    wait_for_a_checkpoint(env, &mut child, index);
+    let sent = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    let signalled = std::time::Instant::now();
+    assert!(sent.success());
+    let status = child.wait().unwrap();
+    Stopped {
+        code: status.code(),
+        stderr: std::fs::read_to_string(&log).unwrap(),
+        took: signalled.elapsed(),
+    }
+}
+
+/// How a build stopped by a signal ended.
+pub struct Stopped {
+    /// The exit code; `None` when the signal killed it.
+    pub code: Option<i32>,
+    pub stderr: String,
+    /// From the signal to the build's exit.
+    pub took: std::time::Duration,
+}

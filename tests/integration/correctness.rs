@@ -449,7 +449,8 @@ fn readers_say_loudly_when_the_index_is_incomplete() {
         "--memory-mb",
         "64",
     ];
-    common::stop_after_a_checkpoint(&env, &build, "index", "-KILL");
+    let stopped = common::stop_after_a_checkpoint(&env, &build, "index", libc::SIGKILL);
+    assert_eq!(stopped.code, None, "{}", stopped.stderr);
     let r = env.run(&["query", "cookies", "--format", "json"]);
     assert!(r.stderr.contains("INCOMPLETE"), "{}", r.stderr);
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
@@ -472,12 +473,13 @@ fn readers_say_loudly_when_the_index_is_incomplete() {
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["index_complete"], true);
     // A rebuild stopped half-way is incomplete again.
-    common::stop_after_a_checkpoint(
+    let stopped = common::stop_after_a_checkpoint(
         &env,
         &[&build[..], &["--rebuild"]].concat(),
         "index",
-        "-KILL",
+        libc::SIGKILL,
     );
+    assert_eq!(stopped.code, None, "{}", stopped.stderr);
     let r = env.run(&["query", "cookies", "--count"]);
     assert!(r.stderr.contains("INCOMPLETE"), "{}", r.stderr);
 }

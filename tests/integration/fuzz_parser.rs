@@ -2,7 +2,7 @@
 //! Markdown of known structure loses no word and invents none.
 //!
 //! The suite runs a short pass; run longer with, e.g.
-//! `PROPTEST_CASES=200000 cargo test --release --test fuzz_parser`.
+//! `PROPTEST_CASES=150000 cargo test --release --test integration fuzz_parser::`.
 
 use std::collections::BTreeMap;
 
@@ -21,15 +21,8 @@ fn words(text: &str) -> BTreeMap<String, usize> {
     out
 }
 
-/// The built-in entities' matcher, built once: building it per case cost most of the
-/// suite's time in the debug build.
-fn entities() -> &'static EntityMatcher {
-    static ENTITIES: std::sync::OnceLock<EntityMatcher> = std::sync::OnceLock::new();
-    ENTITIES.get_or_init(EntityMatcher::builtin)
-}
-
 fn check_invariants(text: &str) {
-    let p = parse_policy(text, "fuzz", entities());
+    let p = parse_policy(text, "fuzz", EntityMatcher::shared_builtin());
     assert!(!p.sections.is_empty());
     for (i, s) in p.sections.iter().enumerate() {
         assert_eq!(s.ordinal as usize, i);
@@ -161,7 +154,7 @@ proptest! {
         } else {
             md
         };
-        let p = parse_policy(&text, "fuzz", entities());
+        let p = parse_policy(&text, "fuzz", EntityMatcher::shared_builtin());
         let bodies: String = p.sections.iter().map(|s| format!("{}\n", s.body)).collect();
         prop_assert_eq!(words(&bodies), words(&expected), "markdown:\n{}", text);
         // No heading is invented: each is a generated heading, or "Preamble".

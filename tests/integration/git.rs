@@ -589,7 +589,7 @@ fn an_interrupted_history_run_resumes_to_the_end() {
             "1",
         ],
         "stopped",
-        "-INT",
+        libc::SIGINT,
     );
     assert_eq!(stopped.code, Some(130), "{}", stopped.stderr);
     assert!(stopped.stderr.contains("interrupted"), "{}", stopped.stderr);

@@ -3,7 +3,8 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 pub struct TestEnv {
     pub dir: tempfile::TempDir,
@@ -151,54 +152,87 @@ pub fn make_corpus(env: &TestEnv, n: usize) {
     }
 }
 
-/// Waits until the committed metadata of the index at `index` says that a build is
-/// under way and has committed part of its work. Fails when `child` ends first: the
-/// test's corpus is then too small to be caught mid-way.
-pub fn wait_for_a_checkpoint(env: &TestEnv, child: &mut std::process::Child, index: &str) {
-    let started = std::time::Instant::now();
-    let meta_path = env.path(index).join("meta.json");
-    loop {
-        let meta = std::fs::read_to_string(&meta_path).unwrap_or_default();
-        let v: serde_json::Value = serde_json::from_str(&meta).unwrap_or_default();
-        let payload: serde_json::Value = v["payload"]
-            .as_str()
-            .and_then(|p| serde_json::from_str(p).ok())
-            .unwrap_or_default();
-        if payload["incomplete"]["items_done"].as_u64().unwrap_or(0) > 0 {
-            return;
-        }
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the build ended before a checkpoint was seen; make the corpus larger"
-        );
-        assert!(started.elapsed() < std::time::Duration::from_secs(120));
-        std::thread::sleep(std::time::Duration::from_millis(2));
+/// The build's progress in the committed metadata of the index at `index`: its opstamp
+/// and, while a build is under way, how many of its items it had processed at its last
+/// checkpoint (unchanged and skipped files count; 0 when none yet).
+fn committed_progress(env: &TestEnv, index: &str) -> (Option<u64>, u64) {
+    let meta = std::fs::read_to_string(env.path(index).join("meta.json")).unwrap_or_default();
+    let v: serde_json::Value = serde_json::from_str(&meta).unwrap_or_default();
+    let payload: serde_json::Value = v["payload"]
+        .as_str()
+        .and_then(|p| serde_json::from_str(p).ok())
+        .unwrap_or_default();
+    (
+        v["opstamp"].as_u64(),
+        payload["incomplete"]["items_done"].as_u64().unwrap_or(0),
+    )
+}
+
+/// Kills and reaps the child when dropped, so that a failing test leaves no build running.
+pub struct ChildGuard(pub Child);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }
 
-/// Starts the build `args` and stops it with `signal` (`"-KILL"`, `"-INT"`, ...) as soon as
-/// the committed metadata of the index at `index` says that the build is under way and
-/// has committed part of its work. Fails when the build ends first: the test's corpus is
-/// then too small to be interrupted.
-pub fn stop_after_a_checkpoint(env: &TestEnv, args: &[&str], index: &str, signal: &str) -> Stopped {
-    let log = env.path("stopped-build.log");
-    let mut child = env
-        .command(args)
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    wait_for_a_checkpoint(env, &mut child, index);
-    let sent = Command::new("kill")
-        .args([signal, &child.id().to_string()])
-        .status()
-        .unwrap();
-    let signalled = std::time::Instant::now();
-    assert!(sent.success());
-    let status = child.wait().unwrap();
+/// Waits until `child`, a build writing the index at `index` (the `--index` it was given),
+/// has committed a checkpoint: a commit newer than the one the index had when this was
+/// called, recording items processed and the build not finished. Fails when the child
+/// ends first (the test's corpus is then too small to catch the build mid-way); a
+/// failure kills the child.
+pub fn wait_for_a_checkpoint(env: &TestEnv, child: &mut Child, index: &str) {
+    let (before, _) = committed_progress(env, index);
+    let started = Instant::now();
+    loop {
+        let (opstamp, done) = committed_progress(env, index);
+        if done > 0 && opstamp != before {
+            return;
+        }
+        let ended = child.try_wait().unwrap();
+        if ended.is_some() || started.elapsed() > Duration::from_secs(120) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "no checkpoint of the build was seen in {} ({ended:?} after {:?}); \
+                 make the corpus larger",
+                env.path(index).join("meta.json").display(),
+                started.elapsed()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Starts the build `args` (writing the index at `index`) and sends it `signal`
+/// (`libc::SIGKILL`, `libc::SIGINT`, ...) as soon as it has committed a checkpoint (see
+/// [`wait_for_a_checkpoint`]). Fails when the build ends before the signal reaches it.
+pub fn stop_after_a_checkpoint(env: &TestEnv, args: &[&str], index: &str, signal: i32) -> Stopped {
+    let log = env.path(&format!("{index}-stopped.log"));
+    let mut child = ChildGuard(
+        env.command(args)
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap(),
+    );
+    wait_for_a_checkpoint(env, &mut child.0, index);
+    let pid = i32::try_from(child.0.id()).unwrap();
+    // SAFETY: kill(2) on our own child, not reaped yet, so the pid is still its.
+    let sent = unsafe { libc::kill(pid, signal) };
+    let signalled = Instant::now();
+    assert_eq!(sent, 0, "kill({pid}, {signal})");
+    let status = child.0.wait().unwrap();
+    let stderr = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        !status.success(),
+        "the build finished before the signal reached it; make the corpus larger\n{stderr}"
+    );
     Stopped {
         code: status.code(),
-        stderr: std::fs::read_to_string(&log).unwrap(),
+        stderr,
         took: signalled.elapsed(),
     }
 }
@@ -209,5 +243,5 @@ pub struct Stopped {
     pub code: Option<i32>,
     pub stderr: String,
     /// From the signal to the build's exit.
-    pub took: std::time::Duration,
+    pub took: Duration,
 }

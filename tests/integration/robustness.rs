@@ -247,8 +247,9 @@ fn unreadable_files_are_skipped_and_the_run_goes_on() {
     );
 }
 
-fn spawn_index(env: &TestEnv, index: &str) -> Child {
-    env.command(&[
+/// The build the interruption tests stop: a commit every megabyte, two threads.
+fn interruptible_build(index: &str) -> Vec<&str> {
+    vec![
         "index",
         "--index",
         index,
@@ -256,11 +257,15 @@ fn spawn_index(env: &TestEnv, index: &str) -> Child {
         "1",
         "--threads",
         "2",
-    ])
-    .stdout(Stdio::null())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap()
+    ]
+}
+
+fn spawn_index(env: &TestEnv, index: &str) -> Child {
+    env.command(&interruptible_build(index))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
 }
 
 /// Every section id in an index, paging through all of it.
@@ -295,7 +300,6 @@ fn killed_runs_resume_to_the_same_index() {
     // Killed at shares of the time a whole build took here (the killed runs commit every
     // megabyte and use 2 threads, so they take at least as long on this machine), and
     // once right after a checkpoint, which lands between two commits whatever the speed.
-    let spawn_args = ["--checkpoint-mb", "1", "--threads", "2"];
     let mut interrupted = 0;
     for (k, share) in [Some(0.05), Some(0.3), Some(0.6), None]
         .into_iter()
@@ -313,8 +317,8 @@ fn killed_runs_resume_to_the_same_index() {
                 format!("at {share} of {whole:?}")
             }
             None => {
-                let args = [&["index", "--index", &index][..], &spawn_args].concat();
-                let stopped = common::stop_after_a_checkpoint(&env, &args, &index, libc::SIGKILL);
+                let args = interruptible_build(&index);
+                let stopped = stop_after_a_checkpoint(&env, &args, &index, libc::SIGKILL);
                 assert_eq!(stopped.code, None, "{}", stopped.stderr);
                 let v: Value = env.json(&["stats", "--index", &index, "--format", "json"]);
                 assert!((1..400).contains(&v["policies"].as_u64().unwrap()), "{v}");
@@ -387,20 +391,7 @@ fn signals_stop_at_the_last_commit() {
     make_corpus(&env, 500);
     for (signal, code) in [(libc::SIGINT, 130), (libc::SIGTERM, 143)] {
         let index = format!("sig{code}");
-        let stopped = stop_after_a_checkpoint(
-            &env,
-            &[
-                "index",
-                "--index",
-                &index,
-                "--checkpoint-mb",
-                "1",
-                "--threads",
-                "2",
-            ],
-            &index,
-            signal,
-        );
+        let stopped = stop_after_a_checkpoint(&env, &interruptible_build(&index), &index, signal);
         let err = &stopped.stderr;
         assert_eq!(stopped.code, Some(code), "{err}");
         assert!(err.contains("interrupted"), "{err}");

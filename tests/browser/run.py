@@ -332,15 +332,28 @@ class Browser:
         return self.d.find_elements(By.CSS_SELECTOR, css)
 
     def click_and_wait(self, element, css, what):
-        """Click a link and wait for the next page (the old page's element goes stale)."""
-        from selenium.common.exceptions import TimeoutException
-        from selenium.webdriver.support import expected_conditions as EC
+        """Click a link and wait for the next page."""
+        return self.act_and_wait(element.click, css, what)
+
+    def act_and_wait(self, action, css, what):
+        """Do `action` (a click, Enter in a form), wait for the next page, a new document
+        without the mark put on the old one, then for `css` in it. (Waiting for the old
+        page's element to go stale failed now and then: while the page changes,
+        chromedriver may answer "Node with given id does not belong to the document"
+        instead of a stale-element error.)"""
+        from selenium.common.exceptions import TimeoutException, WebDriverException
         from selenium.webdriver.support.ui import WebDriverWait
 
-        html = self.d.find_element("tag name", "html")
-        element.click()
+        self.d.execute_script("window.__policiesOldPage = true;")
+        action()
+
+        def new_document(d):
+            return d.execute_script("return window.__policiesOldPage !== true;")
+
         try:
-            WebDriverWait(self.d, WAIT).until(EC.staleness_of(html))
+            # Errors while the next page loads (no document to run the script in yet)
+            # mean: not there yet.
+            WebDriverWait(self.d, WAIT, ignored_exceptions=(WebDriverException,)).until(new_document)
         except TimeoutException:
             raise CheckFailed(f"{what}\n    expected: a new page after the click\n    found:    still at {self.d.current_url}") from None
         return self.wait_for(css, what)
@@ -384,13 +397,7 @@ def check_search(b, binary, workdir):
     box = b.wait_for("input[name=q]", "the home page has a query box")
     box.clear()
     box.send_keys(PHRASE)
-    html = b.d.find_element("tag name", "html")
-    box.send_keys(Keys.ENTER)
-    from selenium.webdriver.support import expected_conditions as EC
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    WebDriverWait(b.d, WAIT).until(EC.staleness_of(html))
-    b.wait_for("ol#hits > li.hit", "searching '\"credit card\"' shows hits")
+    b.act_and_wait(lambda: box.send_keys(Keys.ENTER), "ol#hits > li.hit", "searching '\"credit card\"' shows hits")
     q = b.query_params().get("q", [None])[0]
     expect(q == PHRASE, "the search URL carries the query", f"q={PHRASE!r}", f"q={q!r} ({b.d.current_url})")
     total = b.summary_total("search '\"credit card\"'")
